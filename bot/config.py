@@ -1,0 +1,145 @@
+"""The bot's settings: config.yaml over the embedded defaults, and TELEGRAM_BOT_TOKEN."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import yaml
+
+from bot.dialog.text import PLACEHOLDER_MAX_CHARS
+from bot.problems import ConfigError, LoadError
+from bot.strict_yaml import Reader, parse_yaml, read_yaml
+
+DEFAULTS = Path(__file__).with_name("defaults.yaml")
+TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+
+_KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins"}
+_TELEGRAM_KEYS = {"token", "base_url"}
+_STORAGE_KEYS = {"url"}
+_CLINIC_KEYS = {"name", "phone", "booking_url", "emergency_number"}
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    phone: str
+    booking_url: str
+    emergency_number: str
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for the dialog placeholders {clinic_name}, {clinic_phone}, ..."""
+        return {
+            "clinic_name": self.name,
+            "clinic_phone": self.phone,
+            "booking_url": self.booking_url,
+            "emergency_number": self.emergency_number,
+        }
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None
+    base_url: str
+    storage_url: str
+    dialogs_dir: Path
+    dialog: str
+    clinic: Clinic
+    admins: tuple[int, ...]
+    source: str  # the file it came from, or "the embedded defaults"
+    emergency_number_set: bool  # named by the clinic's own file, not taken from the defaults
+
+    def __repr__(self) -> str:  # never print the token, not even in a traceback or a log
+        return f"Config(source={self.source!r}, dialog={self.dialog!r})"
+
+
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """The defaults, overlaid with `path` (if given) and the environment's token."""
+    environ = os.environ if environ is None else environ
+    values = _read_layer(parse_yaml(DEFAULTS.read_bytes(), str(DEFAULTS)), Reader(str(DEFAULTS)))
+    own: dict[str, object] = {}
+    if path is not None:
+        try:
+            node = read_yaml(path)
+        except LoadError as error:
+            raise ConfigError(error.problems) from None
+        reader = Reader(str(path))
+        own = _read_layer(node, reader)
+        if reader.problems:
+            raise ConfigError(reader.problems)
+        values.update(own)
+    base = path.parent if path is not None else Path.cwd()
+    token = environ.get(TOKEN_VARIABLE) or values.get("telegram.token") or None
+    return Config(
+        token=str(token) if token else None,
+        base_url=str(values["telegram.base_url"]),
+        storage_url=_resolve_sqlite(str(values["storage.url"]), base),
+        dialogs_dir=base / str(values["dialogs"]),
+        dialog=str(values["dialog"]),
+        clinic=Clinic(
+            name=str(values["clinic.name"]),
+            phone=str(values["clinic.phone"]),
+            booking_url=str(values["clinic.booking_url"]),
+            emergency_number=str(values["clinic.emergency_number"]),
+        ),
+        admins=cast(tuple[int, ...], values["admins"]),
+        source=str(path) if path else "the embedded defaults",
+        emergency_number_set="clinic.emergency_number" in own,
+    )
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """A relative sqlite path is relative to the config file, not to where the bot was started."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not Path(url[len(prefix) :]).is_absolute():
+        return prefix + str(base / url[len(prefix) :])
+    return url
+
+
+def _read_layer(node: yaml.Node, r: Reader) -> dict[str, object]:
+    """One config file as a flat dict of 'section.key' -> value; problems go to `r`."""
+    out: dict[str, object] = {}
+    top = r.mapping(node, "the config", _KEYS)
+    if top is None:
+        return out
+    sections = (("telegram", _TELEGRAM_KEYS), ("storage", _STORAGE_KEYS), ("clinic", _CLINIC_KEYS))
+    for section, keys in sections:
+        for key, value_node in (
+            (r.mapping(top[section], section, keys) or {}).items() if section in top else ()
+        ):
+            what = f"{section}.{key}"
+            if key == "token" and _is_null(value_node):
+                continue
+            value = r.text(value_node, what)
+            problem = _value_problem(section, key, value) if value is not None else None
+            if problem:
+                r.problem(value_node, f"{what} {problem}")
+            elif value is not None:
+                out[what] = value
+    for key in ("dialogs", "dialog"):
+        if key in top and (value := r.text(top[key], key)) is not None:
+            out[key] = value
+    if "admins" in top:
+        ids = [
+            r.integer(item, "admins: a Telegram user id")
+            for item in r.sequence(top["admins"], "admins") or []
+        ]
+        out["admins"] = tuple(i for i in ids if i is not None)
+    return out
+
+
+def _value_problem(section: str, key: str, value: str) -> str | None:
+    if section == "clinic" and len(value) > PLACEHOLDER_MAX_CHARS:
+        return f"is longer than {PLACEHOLDER_MAX_CHARS} characters; shorten it"
+    if key == "url" and not value.startswith(("sqlite:///", "postgresql://")):
+        return "should start with sqlite:/// (a file) or postgresql:// (a server)"
+    if key == "base_url" and not value.startswith(("http://", "https://")):
+        return "should start with http:// or https://"
+    return None
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")

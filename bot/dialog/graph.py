@@ -1,0 +1,79 @@
+"""A picture of the flow: Mermaid (renders on GitHub and in many editors) or Graphviz dot."""
+
+from __future__ import annotations
+
+import json
+
+from bot.dialog.model import Condition, Dialog, Step, StepKind, Urgency
+
+_COLOURS = {
+    Urgency.EMERGENCY: "#d32f2f",
+    Urgency.URGENT: "#f57c00",
+    Urgency.SOON: "#fbc02d",
+    Urgency.SELF_CARE: "#388e3c",
+}
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.replace("**", "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _when(condition: Condition) -> str:
+    if not condition:
+        return "otherwise"
+    return ", ".join(f"{fact}={'/'.join(sorted(values))}" for fact, values in condition)
+
+
+def _node_label(step: Step) -> str:
+    if step.kind is StepKind.OUTCOME and step.urgency is not None:
+        return f"{step.id}: {step.urgency.key.upper()}"
+    if step.kind is StepKind.ROUTE:
+        return f"{step.id}: choose by facts"
+    return f"{step.id}: {_short(step.text)}"
+
+
+def _edges(step: Step) -> list[tuple[str, str, bool]]:
+    """(target, label, is a red flag) for each way out of a step."""
+    edges = [(o.next, _short(o.label, 30), o.red_flag is not None) for o in step.options]
+    return edges + [(r.next, _when(r.when), False) for r in step.rules]
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def to_mermaid(dialog: Dialog) -> str:
+    lines = ["flowchart TD"]
+    for step in dialog.steps.values():
+        label = _mermaid_text(_node_label(step))
+        shape = f'{{"{label}"}}' if step.kind is StepKind.ROUTE else f'["{label}"]'
+        lines.append(f"  {step.id}{shape}")
+    for step in dialog.steps.values():
+        for target, label, red in _edges(step):
+            arrow = "==>" if red else "-->"
+            flag = "⚠ " if red else ""
+            lines.append(f'  {step.id} {arrow}|"{flag}{_mermaid_text(label)}"| {target}')
+    for level, colour in _COLOURS.items():
+        lines.append(f"  classDef {level.key} fill:{colour},color:#fff")
+        members = [s.id for s in dialog.steps.values() if s.urgency is level]
+        if members:
+            lines.append(f"  class {','.join(members)} {level.key}")
+    return "\n".join(lines) + "\n"
+
+
+def to_dot(dialog: Dialog) -> str:
+    lines = [f"digraph {json.dumps(dialog.id)} {{", "  node [shape=box, fontname=Helvetica];"]
+    for step in dialog.steps.values():
+        attributes = [f"label={json.dumps(_node_label(step))}"]
+        if step.kind is StepKind.ROUTE:
+            attributes.append("shape=diamond")
+        if step.urgency is not None:
+            attributes += ["style=filled", f'fillcolor="{_COLOURS[step.urgency]}"', "fontcolor=white"]
+        lines.append(f"  {step.id} [{', '.join(attributes)}];")
+    for step in dialog.steps.values():
+        for target, label, red in _edges(step):
+            style = ', color="#d32f2f", penwidth=2' if red else ""
+            lines.append(f"  {step.id} -> {target} [label={json.dumps(label)}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

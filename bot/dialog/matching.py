@@ -1,0 +1,82 @@
+"""Typed answers: patients may type a number, the label's words, or a common yes/no."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from bot.dialog.model import Option
+
+_YES = frozenset(
+    {
+        "y",
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "ya",
+        "yea",
+        "sure",
+        "ok",
+        "okay",
+        "correct",
+        "right",
+        "true",
+        "i do",
+        "i have",
+        "it does",
+        "it is",
+    }
+)
+_NO = frozenset(
+    {
+        "n",
+        "no",
+        "nope",
+        "nah",
+        "not really",
+        "no way",
+        "never",
+        "none",
+        "false",
+        "i dont",
+        "i do not",
+        "i havent",
+        "i have not",
+        "it doesnt",
+        "it isnt",
+    }
+)
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation, single spaces: 'Yes, it is BAD!' -> 'yes its bad'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_PUNCTUATION.sub("", bare).split())
+
+
+def _first_word(text: str) -> str:
+    return text.split(" ", 1)[0]
+
+
+def match_option(typed: str, options: Sequence[Option]) -> Option | None:
+    """The one option a typed answer means, or None when it is unclear."""
+    said = normalise(typed)
+    if not said:
+        return None
+    if said.isdigit():
+        number = int(said)
+        return options[number - 1] if 1 <= number <= len(options) else None
+    labels = [normalise(o.label) for o in options]
+    exact = [o for o, label in zip(options, labels, strict=True) if label == said]
+    if len(exact) == 1:
+        return exact[0]
+    for words, answer in ((_YES, "yes"), (_NO, "no")):
+        if said in words:
+            # "Yes" or "Yes, right now" is the option a yes means, when only one starts so.
+            starting = [o for o, label in zip(options, labels, strict=True) if _first_word(label) == answer]
+            return starting[0] if len(starting) == 1 else None
+    return None

@@ -1,0 +1,123 @@
+"""The loaded dialog: frozen data that the engine, checks and renderers share; never a raw dict."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# (fact, value) pairs, sorted, so that equal fact sets compare and hash equal.
+Facts = tuple[tuple[str, str], ...]
+# (fact, allowed values) pairs; a condition holds when every listed fact has one of its values.
+Condition = tuple[tuple[str, frozenset[str]], ...]
+
+
+class Urgency(enum.IntEnum):
+    """How soon to get help; the order matters: a higher level is more urgent."""
+
+    SELF_CARE = 0
+    SOON = 1
+    URGENT = 2
+    EMERGENCY = 3
+
+    @property
+    def key(self) -> str:
+        """The name admins write in YAML, e.g. `self_care`."""
+        return self.name.lower()
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(level.key for level in cls)
+
+
+class StepKind(enum.StrEnum):
+    ASK = "ask"
+    SAY = "say"
+    ROUTE = "route"
+    OUTCOME = "outcome"
+
+
+@dataclass(frozen=True)
+class Option:
+    """An answer button; `id` is what a session stores, so a label can be reworded safely."""
+
+    id: str
+    label: str
+    next: str
+    sets: Facts
+    red_flag: Urgency | None
+    because: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One routing rule; an empty `when` is the default that always matches."""
+
+    when: Condition
+    next: str
+    line: int
+
+
+@dataclass(frozen=True)
+class TopicShow:
+    topic: str
+    when: Condition
+    line: int
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who checked an outcome's advice and against what; warned about when missing or due."""
+
+    source: str | None
+    reviewed_by: str | None
+    review_due: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: StepKind
+    text: str
+    why: str | None
+    options: tuple[Option, ...]
+    rules: tuple[Rule, ...]
+    urgency: Urgency | None
+    show: tuple[TopicShow, ...]
+    safety_net: str | None
+    review: Review
+    line: int
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """One validated dialog file; `version` is a hash of its bytes, stored with each session."""
+
+    id: str
+    title: str
+    start: str
+    facts: Mapping[str, tuple[str, ...]]
+    steps: Mapping[str, Step]
+    topics: Mapping[str, Topic]
+    disclaimer: str
+    safety_net: str
+    contact: str
+    path: str
+    version: str
+
+
+def holds(condition: Condition, facts: Mapping[str, str]) -> bool:
+    """True when every fact named in `condition` has one of the allowed values."""
+    return all(facts.get(fact) in allowed for fact, allowed in condition)

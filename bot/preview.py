@@ -1,0 +1,98 @@
+"""The terminal preview: try a dialog without Telegram, as a person (numbered options) or a script (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TextIO
+
+from bot.dialog.engine import Engine, Reply, Session
+from bot.dialog.text import to_plain
+
+COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
+_BOLD_ANSI = ("\033[1m", "\033[0m")
+_LEVEL_NAMES = {
+    "emergency": "EMERGENCY: call now",
+    "urgent": "URGENT: see a doctor today",
+    "soon": "SOON: book an appointment",
+    "self_care": "SELF-CARE at home",
+}
+
+
+def command(engine: Engine, session: Session, line: str) -> tuple[Session, Reply] | None:
+    """Apply one line of input; None means quit."""
+    word = line.strip().lower()
+    if word in {"quit", "exit", "q"}:
+        return None
+    if word in {"back", "/back"}:
+        return engine.back(session)
+    if word in {"restart", "/restart", "/start"}:
+        return engine.restart()
+    return engine.answer(session, line)
+
+
+def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
+    """One JSON object per bot turn, flushed at once, for scripts and tests."""
+
+    def emit(reply: Reply) -> None:
+        outcome = reply.outcome
+        record = {
+            "step": reply.step,
+            "text": reply.text,
+            "options": [o.label for o in reply.options],
+            "outcome": None
+            if outcome is None
+            else {"urgency": outcome.urgency.key, "topics": list(outcome.topics)},
+            "notice": reply.notice,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+
+    session, reply = engine.start()
+    emit(reply)
+    for line in lines:
+        if line.strip().lower() == "why":
+            out.write(json.dumps({"step": reply.step, "why": reply.why}) + "\n")
+            out.flush()
+            continue
+        result = command(engine, session, line)
+        if result is None:
+            return
+        session, reply = result
+        emit(reply)
+
+
+def chat_terminal(engine: Engine, read: Callable[[str], str], out: TextIO, colour: bool = False) -> None:
+    """The interactive preview; `read` is `input` in real use."""
+    bold = _BOLD_ANSI if colour else ("", "")
+
+    def show(reply: Reply) -> None:
+        if reply.notice:
+            out.write(f"({reply.notice})\n\n")
+        if reply.outcome is not None:
+            level = _LEVEL_NAMES[reply.outcome.urgency.key]
+            out.write(f"{bold[0]}[{level}]{bold[1]}\n")
+        out.write(to_plain(reply.text, bold) + "\n")
+        for number, option in enumerate(reply.options, start=1):
+            out.write(f"  {number}. {to_plain(option.label)}\n")
+        if reply.ended:
+            out.write("  (The check is finished: type back, restart or quit.)\n")
+        out.write("\n")
+
+    out.write(f"{engine.dialog.title}\n{COMMANDS}\n\n")
+    session, reply = engine.start()
+    show(reply)
+    while True:
+        try:
+            line = read("> ")
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return
+        if line.strip().lower() == "why":
+            out.write((reply.why or "There is no extra explanation for this step.") + "\n\n")
+            continue
+        result = command(engine, session, line)
+        if result is None:
+            return
+        session, reply = result
+        show(reply)

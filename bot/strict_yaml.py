@@ -1,0 +1,270 @@
+"""Strict YAML for files people edit by hand: every value keeps its line, YAML's traps are refused.
+
+PyYAML follows YAML 1.1, where `Yes`, `no` and `on` are booleans, a repeated key silently wins, and
+aliases can multiply a small file into gigabytes. We compose the node tree ourselves (never construct
+Python objects from tags) and read it through `Reader`, which collects every problem with its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+import yaml
+
+from bot.problems import LoadError, Problem
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32
+
+_TAG = "tag:yaml.org,2002:"
+STR, BOOL, NULL, INT, FLOAT = (_TAG + t for t in ("str", "bool", "null", "int", "float"))
+_TEXT_LIKE = {STR, INT, FLOAT, _TAG + "timestamp"}
+_ALLOWED_TAGS = _TEXT_LIKE | {BOOL, NULL, _TAG + "seq", _TAG + "map"}
+
+# Hints for PyYAML's own syntax messages, which assume the reader knows YAML.
+_SYNTAX_HINTS = (
+    ("found character '\\t'", "indent with spaces, not tabs"),
+    ("mapping values are not allowed", "a text that contains ': ' must be put in quotes"),
+    ("could not find expected ':'", "check the indentation, or put the text in quotes"),
+    ("expected <block end>", "check the indentation of this line against the lines above"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    ("found unknown escape character", "use single quotes, or write a backslash as \\\\"),
+    ("expected a single document", "one dialog per file: remove the extra '---'"),
+)
+
+
+class _RefusedError(Exception):
+    """Something legal in YAML that we do not accept in a hand-edited file."""
+
+    def __init__(self, event: yaml.Event, message: str) -> None:
+        super().__init__(message)
+        self.line = int(event.start_mark.line) + 1 if event.start_mark else 1
+        self.message = message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Composes nodes only; refuses aliases, anchors, merges and deep nesting while composing."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            raise _RefusedError(
+                event, f"aliases (*{event.anchor}) are not allowed; write the text out in full"
+            )
+        if getattr(event, "anchor", None):
+            raise _RefusedError(
+                event,
+                f"anchors (&{getattr(event, 'anchor', '')}) are not allowed; write the text out in full",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _RefusedError(event, f"nested more than {MAX_DEPTH} levels deep; flatten it")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def read_yaml(path: Path, label: str | None = None) -> yaml.Node:
+    """Read one YAML document from `path` as a node tree; raise LoadError naming the line."""
+    where = label or str(path)
+
+    def refuse(line: int, message: str) -> LoadError:
+        return LoadError([Problem(where, line, message)])
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise refuse(
+                1,
+                f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}. Split it into several dialogs",
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise refuse(1, f"cannot read the file: {error.strerror or error}") from None
+    return parse_yaml(data, where)
+
+
+def parse_yaml(data: bytes, where: str) -> yaml.Node:
+    """Parse bytes that should hold one YAML document; raise LoadError naming the line."""
+
+    def refuse(line: int, message: str) -> LoadError:
+        return LoadError([Problem(where, line, message)])
+
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise refuse(line, "this is not a text file (it contains NUL bytes); is it the right file?")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise refuse(
+            line,
+            f"the file is not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            "save it with the UTF-8 encoding in your editor",
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=_StrictLoader)
+    except _RefusedError as refused:
+        raise refuse(refused.line, refused.message) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        message = str(error.problem or error.context or "this is not valid YAML")
+        hint = next((h for key, h in _SYNTAX_HINTS if key in str(error)), None)
+        raise refuse(line, f"{message} ({hint})" if hint else message) from None
+    except yaml.YAMLError as error:  # reader errors without a mark, e.g. control characters
+        raise refuse(1, f"this is not valid YAML: {error}") from None
+    except RecursionError:
+        raise refuse(1, "nested too deeply; flatten it") from None
+    if node is None:
+        raise refuse(1, "the file is empty")
+    return node
+
+
+def line_of(node: yaml.Node) -> int:
+    """The 1-based line where a node starts."""
+    return int(node.start_mark.line) + 1
+
+
+def did_you_mean(word: str, choices: Collection[str]) -> str:
+    """' (did you mean 'x'?)' for a close match, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _plain_bool_hint(node: yaml.ScalarNode) -> str:
+    return f"YAML reads {node.value} as true/false; put it in quotes: '{node.value}'"
+
+
+class Reader:
+    """Walks a node tree for a loader, collecting problems instead of stopping at the first."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.problems: list[Problem] = []
+
+    def problem(self, at: yaml.Node | int, message: str) -> None:
+        line = at if isinstance(at, int) else line_of(at)
+        self.problems.append(Problem(self.where, line, message))
+
+    def _check_tag(self, node: yaml.Node) -> bool:
+        if node.tag not in _ALLOWED_TAGS:
+            self.problem(node, f"the tag {node.tag.replace(_TAG, '!!')} is not allowed; remove it")
+            return False
+        return True
+
+    def mapping(
+        self,
+        node: yaml.Node,
+        what: str,
+        keys: Collection[str] | None = None,
+        required: Sequence[str] = (),
+    ) -> dict[str, yaml.Node] | None:
+        """Read a mapping; `keys` limits the allowed keys (None: any text key)."""
+        if not self._check_tag(node):
+            return None
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{what} should be a list of 'key: value' lines")
+            return None
+        found: dict[str, yaml.Node] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self.problem(key_node, "merge keys (<<) are not allowed; write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _TEXT_LIKE:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag == BOOL:
+                    self.problem(key_node, f"key {key_node.value}: {_plain_bool_hint(key_node)}")
+                else:
+                    self.problem(key_node, f"{what}: every key must be a plain word")
+                continue
+            key = str(key_node.value)
+            if key in first_line:
+                self.problem(
+                    key_node,
+                    f"{what}: '{key}' appears twice (first on line {first_line[key]}); remove one of them",
+                )
+                continue
+            first_line[key] = line_of(key_node)
+            if keys is not None and key not in keys:
+                allowed = ", ".join(sorted(keys))
+                self.problem(
+                    key_node,
+                    f"{what}: unknown key '{key}'{did_you_mean(key, keys)}; allowed: {allowed}",
+                )
+                continue
+            found[key] = value_node
+        for key in required:
+            if key not in found and key not in first_line:
+                self.problem(node, f"{what} needs '{key}'")
+        return found
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node] | None:
+        if not self._check_tag(node):
+            return None
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, f"{what} should be a list (lines starting with '- ')")
+            return None
+        return list(node.value)
+
+    def text(self, node: yaml.Node, what: str) -> str | None:
+        """Read a text; YAML's numbers and dates are taken as written, booleans are refused."""
+        if not self._check_tag(node):
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == BOOL:
+                self.problem(node, f"{what}: {_plain_bool_hint(node)}")
+                return None
+            if node.tag == NULL:
+                self.problem(node, f"{what} is empty; write the text after the colon")
+                return None
+            value = str(node.value).strip()
+            if not value:
+                self.problem(node, f"{what} is empty; write the text after the colon")
+                return None
+            return value
+        self.problem(node, f"{what} should be a text, not a list or a mapping")
+        return None
+
+    def flag(self, node: yaml.Node, what: str) -> bool | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+            return str(node.value).lower() in {"true", "yes", "on", "y"}
+        self.problem(node, f"{what} should be true or false")
+        return None
+
+    def integer(self, node: yaml.Node, what: str) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == INT:
+            try:
+                return int(str(node.value).replace("_", ""), 0)
+            except ValueError:
+                pass
+        self.problem(node, f"{what} should be a whole number")
+        return None
+
+    def name(self, node: yaml.Node, what: str, pattern: re.Pattern[str]) -> str | None:
+        """Read an identifier such as a step id: lower-case letters, digits and '_'."""
+        value = self.text(node, what)
+        if value is not None and not pattern.fullmatch(value):
+            self.problem(
+                node,
+                f"{what} '{value}' is not a valid name; use lower-case letters, digits and '_', "
+                "starting with a letter (at most 32 characters)",
+            )
+            return None
+        return value
+
+    def text_or_list(self, node: yaml.Node, what: str) -> list[tuple[yaml.Node, str]]:
+        """Read one text or a list of texts, keeping each one's node for later messages."""
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: list[tuple[yaml.Node, str]] = []
+        for item in items:
+            value = self.text(item, what)
+            if value is not None:
+                out.append((item, value))
+        return out
