@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import Config, load_config
+from bot.config import TOKEN_VARIABLE, Config, load_config
 from bot.dialog.engine import Engine
 from bot.dialog.graph import to_dot, to_mermaid
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import Dialog, StepKind
 from bot.dialog.schema import SCHEMA
 from bot.preview import chat_json, chat_terminal
-from bot.problems import LoadError
+from bot.problems import ConfigError, LoadError
+from bot.store import open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
 
     commands.add_parser("schema", help="print the JSON Schema of the dialog format")
+    commands.add_parser("run", help="serve patients in Telegram (needs a token and a config file)")
     return parser
 
 
@@ -65,6 +68,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return _validate(args.paths)
     config = load_config(args.config)
+    if args.command == "run":
+        return _serve(config)
     dialog = _find_dialog(config, args.dialog)
     if args.command == "graph":
         print(to_dot(dialog) if args.format == "dot" else to_mermaid(dialog), end="")
@@ -74,6 +79,38 @@ def _run(args: argparse.Namespace) -> int:
         chat_json(engine, sys.stdin, sys.stdout)
     else:
         chat_terminal(engine, input, sys.stdout, colour=sys.stdout.isatty())
+    return 0
+
+
+def _serve(config: Config) -> int:
+    where = config.source if config.source != "the embedded defaults" else "config.yaml"
+    if not config.token:
+        raise ConfigError.single(
+            where,
+            1,
+            f"no Telegram token: set the environment variable {TOKEN_VARIABLE} (or telegram.token). "
+            "To try the dialog without Telegram, run: clinic-bot chat",
+        )
+    if not config.emergency_number_set:
+        raise ConfigError.single(
+            where,
+            1,
+            "clinic.emergency_number is not set: write the number your patients call in an "
+            'emergency (for example "911") into your config file; the bot will not guess it. '
+            "Start from config.example.yaml and pass it with --config",
+        )
+    dialog = _find_dialog(config, None)
+    engine = Engine(dialog, config.clinic.placeholders())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.telegram_app import run_bot  # noqa: PLC0415 - only `run` needs telegram; other commands start faster
+
+    store = open_store(config.storage_url)
+    try:
+        run_bot(config, lambda: engine, store)
+    finally:
+        store.close()
     return 0
 
 

@@ -1,0 +1,341 @@
+"""The Telegram front end: the one module that imports `telegram`; it draws the engine's replies.
+
+Handlers are thin: each turns an update into a call on `Conversations` (which loads, applies and
+saves the session in one synchronous step) and sends what `render` makes of the reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import html
+import logging
+import traceback
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import render
+from bot.config import Config
+from bot.conversations import Conversations
+from bot.dialog.engine import Engine, Reply
+from bot.dialog.text import fill, to_html
+from bot.store import SessionStore
+
+log = logging.getLogger("clinic_bot")
+
+COMMANDS = (
+    ("start", "Start the check"),
+    ("back", "Change your last answer"),
+    ("restart", "Start again from the beginning"),
+    ("why", "Why am I asked this?"),
+    ("help", "How this bot works"),
+    ("about", "Contact the clinic"),
+    ("privacy", "What is kept about you"),
+    ("forget", "Erase everything kept about you"),
+)
+HELP = (
+    "I ask a few questions about your symptoms and then tell you when to see a doctor.\n\n"
+    "Tap a button, or type the answer or its number.\n"
+    "/back changes your last answer, /restart starts again, /why explains a question, "
+    "/about shows how to reach the clinic, /privacy and /forget are about your data."
+)
+PRIVACY = (
+    "I keep only your answers to this check and where you are in it, so that you can carry on "
+    "later. I do not keep your name or your messages. Send /forget to erase everything now."
+)
+NOT_TEXT = "I can only read text and button taps. Please tap a button or type your answer."
+EDITED = "I cannot use edited messages. Please send your answer again as a new message."
+GROUP = "Health questions are private: please talk to me in a private chat."
+UNKNOWN_COMMAND = "I do not know that command. Send /help to see what I can do."
+FAILED = "Sorry, something went wrong on my side. Please try again, or send /restart."
+FORGET_ASK = "Erase everything I keep about you, including your answers?"
+FORGOTTEN = "Done: everything I kept about you is erased. Send /start to begin a new check."
+KEPT = "Nothing was erased."
+
+
+class TelegramFrontEnd:
+    """Wires a Conversations service into a python-telegram-bot Application."""
+
+    def __init__(self, config: Config, engine: Callable[[], Engine], store: SessionStore) -> None:
+        self.config = config
+        self.engine = engine
+        self.conversations = Conversations(engine, store)
+        # The message that still shows answer buttons, per chat, so a typed answer can clear them.
+        self._open_keyboard: dict[int, int] = {}
+        self._salt = hashlib.sha256((config.token or "").encode()).digest()
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    def build(self) -> Application:  # type: ignore[type-arg]
+        if not self.config.token:
+            raise ValueError("no token")
+        app = (
+            Application.builder()
+            .token(self.config.token)
+            .base_url(self.config.base_url)
+            .base_file_url(self.config.base_url.removesuffix("/bot") + "/file/bot")
+            .defaults(
+                Defaults(
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            )
+            # Different chats are served at once; one chat's updates are ordered by a lock.
+            .concurrent_updates(True)
+            # Telegram answers 429 when a bot sends too fast; this waits and retries.
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .post_init(self._post_init)
+            .build()
+        )
+        private = filters.ChatType.PRIVATE
+        app.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
+        app.add_handler(MessageHandler(~private, self._group))
+        commands: Sequence[tuple[str, Callable[..., object]]] = (
+            ("start", self._start),
+            ("restart", self._start),
+            ("back", self._back),
+            ("why", self._why),
+            ("help", self._help),
+            ("about", self._about),
+            ("privacy", self._privacy),
+            ("forget", self._forget),
+        )
+        for name, callback in commands:
+            app.add_handler(CommandHandler(name, callback, filters=private))  # type: ignore[arg-type]
+        app.add_handler(CallbackQueryHandler(self._button))
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._text))
+        app.add_handler(MessageHandler(filters.COMMAND, self._unknown_command))
+        app.add_handler(MessageHandler(filters.ALL, self._not_text))
+        app.add_handler(TypeHandler(Update, self._ignore))
+        app.add_error_handler(self._error)
+        return app
+
+    async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+
+    # Patient actions.
+
+    async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start and /restart: a short welcome with the disclaimer, then the first question."""
+        chat = _chat_id(update)
+        async with self._lock(chat):
+            reply = self.conversations.start(chat)
+            dialog = self.engine().dialog
+            welcome = f"<b>{html.escape(dialog.title)}</b>\n{to_html(self._fill(dialog.disclaimer))}"
+            await self._clear_keyboard(context, chat)
+            await context.bot.send_message(chat, welcome)
+            await self._send(context, chat, reply)
+
+    async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = _chat_id(update)
+        async with self._lock(chat):
+            await self._clear_keyboard(context, chat)
+            await self._send(context, chat, self.conversations.back(chat))
+
+    async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed answer: matched by the engine, or the same question again with a hint."""
+        chat = _chat_id(update)
+        text = update.effective_message.text if update.effective_message else None
+        async with self._lock(chat):
+            reply = self.conversations.text(chat, text or "")
+            await self._clear_keyboard(context, chat)
+            await self._send(context, chat, reply)
+
+    async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tapped button. Every callback query is answered, or the button spins for a while."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        chat = _chat_id(update)
+        data = query.data or ""
+        async with self._lock(chat):
+            if data in (render.FORGET_YES, render.FORGET_NO):
+                await self._forget_answer(context, chat, query.message, data == render.FORGET_YES)
+                return
+            label = None
+            if data == render.BACK:
+                reply = self.conversations.back(chat)
+            elif data == render.RESTART:
+                reply = self.conversations.start(chat)
+            else:
+                step_id, _, option_id = data.partition(":")
+                reply, label = self.conversations.choose(chat, step_id, option_id)
+            message = query.message if isinstance(query.message, Message) else None
+            if message is not None:
+                # Keep the question readable in the chat, with the answer given, without buttons.
+                text = render.answered(message.text_html, label) if label else None
+                await self._edit(context, chat, message.message_id, text)
+                if self._open_keyboard.get(chat) == message.message_id:
+                    del self._open_keyboard[chat]
+            await self._send(context, chat, reply)
+
+    async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = _chat_id(update)
+        async with self._lock(chat):
+            reply = self.conversations.current(chat)
+        why = reply.why or "This question helps me find the right advice for you."
+        await context.bot.send_message(chat, to_html(why))
+
+    async def _help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(_chat_id(update), html.escape(HELP))
+
+    async def _about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        dialog = self.engine().dialog
+        await context.bot.send_message(_chat_id(update), to_html(self._fill(dialog.contact)))
+
+    async def _privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(_chat_id(update), html.escape(PRIVACY))
+
+    async def _forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        buttons = ((("Yes, erase everything", render.FORGET_YES), ("No, keep it", render.FORGET_NO)),)
+        await context.bot.send_message(_chat_id(update), FORGET_ASK, reply_markup=_keyboard(buttons))
+
+    async def _forget_answer(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, message: object, confirmed: bool
+    ) -> None:
+        if confirmed:
+            self.conversations.forget(chat)
+            self._open_keyboard.pop(chat, None)
+        if isinstance(message, Message):
+            await self._edit(context, chat, message.message_id, FORGOTTEN if confirmed else KEPT)
+        else:
+            await context.bot.send_message(chat, FORGOTTEN if confirmed else KEPT)
+
+    # Updates we cannot use: a friendly word, never silence or a traceback.
+
+    async def _not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(_chat_id(update), NOT_TEXT)
+
+    async def _edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(_chat_id(update), EDITED)
+
+    async def _group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(_chat_id(update), GROUP)
+
+    async def _unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(_chat_id(update), UNKNOWN_COMMAND)
+
+    async def _ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Updates without a chat to answer in (e.g. a member status change) need no reply."""
+
+    async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure without texts or names (a hashed user id and the step); tell the user."""
+        error = context.error
+        chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+        user = self._user_hash(update)
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        log.error("update failed: user=%s error=%s\n%s", user, type(error).__name__, frames.rstrip())
+        if chat is not None:
+            try:
+                await context.bot.send_message(chat, FAILED)
+            except TelegramError:
+                log.warning("could not tell user=%s about the failure", user)
+
+    # Sending.
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
+        messages = render.render(reply)
+        if len(messages) > 1 or reply.ended:
+            await context.bot.send_chat_action(chat, ChatAction.TYPING)
+        for message in messages:
+            sent = await context.bot.send_message(chat, message.html, reply_markup=_keyboard(message.buttons))
+            if message.buttons:
+                self._open_keyboard[chat] = sent.message_id
+        log.info("user=%s step=%s", self._user_hash_of(chat), reply.step)
+
+    async def _clear_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
+        """Take the buttons off the previous question, so only the current one can be tapped."""
+        message_id = self._open_keyboard.pop(chat, None)
+        if message_id is not None:
+            await self._edit(context, chat, message_id, None)
+
+    async def _edit(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, message_id: int, text: str | None
+    ) -> None:
+        try:
+            if text is None:
+                await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
+            else:
+                await context.bot.edit_message_text(text, chat, message_id, reply_markup=None)
+        except BadRequest as error:
+            # Already edited, too old, or deleted by the user: the new message matters, not this.
+            log.info("edit skipped: %s", type(error).__name__)
+
+    @contextlib.asynccontextmanager
+    async def _lock(self, chat: int) -> AsyncIterator[None]:
+        """One update of a chat at a time, in arrival order; the lock goes when nobody waits."""
+        entry = self._locks.setdefault(chat, (asyncio.Lock(), [0]))
+        lock, users = entry
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[chat]
+
+    def _fill(self, text: str) -> str:
+        return fill(text, self.config.clinic.placeholders())
+
+    def _user_hash(self, update: object) -> str:
+        user = update.effective_user if isinstance(update, Update) else None
+        return self._user_hash_of(user.id) if user else "-"
+
+    def _user_hash_of(self, user_id: int) -> str:
+        return hashlib.blake2b(str(user_id).encode(), key=self._salt, digest_size=6).hexdigest()
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    if chat is None:
+        raise LookupError("update without a chat")
+    return chat.id
+
+
+def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+    )
+
+
+def run_bot(config: Config, engine: Callable[[], Engine], store: SessionStore) -> None:
+    """Serve until stopped (Ctrl-C or SIGTERM): long polling, or webhook when configured."""
+    app = TelegramFrontEnd(config, engine, store).build()
+    webhook = config.webhook
+    if webhook is None:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    path = webhook.url.split("://", 1)[1].partition("/")[2]
+    app.run_webhook(
+        listen=webhook.listen,
+        port=webhook.port,
+        url_path=path,
+        webhook_url=webhook.url,
+        secret_token=webhook.secret_token,
+        allowed_updates=Update.ALL_TYPES,
+    )
