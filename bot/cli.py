@@ -6,17 +6,20 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import TOKEN_VARIABLE, Config, load_config
-from bot.dialog.engine import Engine
+from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.graph import to_dot, to_mermaid
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import Dialog, StepKind
+from bot.dialog.review import diff, outcome_table
 from bot.dialog.schema import SCHEMA
+from bot.library import DialogLibrary
 from bot.preview import chat_json, chat_terminal
 from bot.problems import ConfigError, LoadError
+from bot.scenarios import engines_by_id, record, run_files, summary
 from bot.store import open_store
 
 
@@ -27,23 +30,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="config.yaml (default: the embedded defaults)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    dialog_help = "a dialog file or id (default: the configured one)"
 
-    validate = commands.add_parser("validate", help="check dialog files; exit 1 if any is wrong")
+    validate = commands.add_parser(
+        "validate", help="check dialog files, with the safety proof; exit 1 if any is wrong"
+    )
     validate.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="dialog files or folders of them"
     )
 
     chat = commands.add_parser("chat", help="try a dialog in the terminal, without Telegram")
-    chat.add_argument("dialog", nargs="?", help="a dialog file or id (default: the configured one)")
+    chat.add_argument("dialog", nargs="?", help=dialog_help)
     chat.add_argument(
         "--json",
         action="store_true",
         help="for scripts: one answer per input line, one JSON object per bot turn",
     )
+    chat.add_argument(
+        "--record", type=Path, metavar="FILE", help="add each finished check to this scenario file"
+    )
 
-    graph = commands.add_parser("graph", help="draw the flow of a dialog")
-    graph.add_argument("dialog", nargs="?", help="a dialog file or id (default: the configured one)")
+    graph = commands.add_parser("graph", help="draw the flow of a dialog (Mermaid, or --format dot)")
+    graph.add_argument("dialog", nargs="?", help=dialog_help)
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+
+    outcomes = commands.add_parser("outcomes", help="every way to reach each outcome, for clinical sign-off")
+    outcomes.add_argument("dialog", nargs="?", help=dialog_help)
+    outcomes.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+
+    diff = commands.add_parser("diff", help="answer paths whose advice differs between two versions")
+    diff.add_argument("old", type=Path, help="the dialog file as it was")
+    diff.add_argument("new", type=Path, help="the dialog file as it is now")
+
+    test = commands.add_parser("test", help="run scenario files (answers -> expected advice)")
+    test.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="scenario files or folders (default: dialogs/scenarios)",
+    )
 
     commands.add_parser("schema", help="print the JSON Schema of the dialog format")
     commands.add_parser("run", help="serve patients in Telegram (needs a token and a config file)")
@@ -53,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _COMMANDS[args.command](args)
     except LoadError as error:
         print(error, file=sys.stderr)
         return 1
@@ -61,25 +87,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "schema":
-        print(json.dumps(SCHEMA, indent=2))
-        return 0
-    if args.command == "validate":
-        return _validate(args.paths)
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(SCHEMA, indent=2))
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    if args.command == "run":
-        return _serve(config)
-    dialog = _find_dialog(config, args.dialog)
-    if args.command == "graph":
-        print(to_dot(dialog) if args.format == "dot" else to_mermaid(dialog), end="")
-        return 0
-    engine = Engine(dialog, config.clinic.placeholders())
+    engine = Engine(_find_dialog(config, args.dialog), config.clinic.placeholders())
     if args.json:
         chat_json(engine, sys.stdin, sys.stdout)
-    else:
-        chat_terminal(engine, input, sys.stdout, colour=sys.stdout.isatty())
+        return 0
+    on_outcome = None
+    if args.record:
+        path: Path = args.record
+
+        def on_outcome(session: Session, reply: Reply) -> str:
+            return f"(Recorded as scenario {record(path, engine, session, reply)} in {path}.)"
+
+    chat_terminal(engine, input, sys.stdout, colour=sys.stdout.isatty(), on_outcome=on_outcome)
     return 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    dialog = _find_dialog(load_config(args.config), args.dialog)
+    print(to_dot(dialog) if args.format == "dot" else to_mermaid(dialog), end="")
+    return 0
+
+
+def _outcomes(args: argparse.Namespace) -> int:
+    dialog = _find_dialog(load_config(args.config), args.dialog)
+    print(outcome_table(dialog, args.format), end="")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """Exit 0 when no answer path changes its advice, 1 when some do (like diff(1))."""
+    changes = diff(load_dialog(args.old), load_dialog(args.new))
+    for change in changes:
+        print(change.describe())
+    print(f"{len(changes)} answer path(s) changed" if changes else "no answer path changes its advice")
+    return 1 if changes else 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    files = _yaml_files(args.paths or [config.dialogs_dir / "scenarios"])
+    if not files:
+        print("no scenario files found", file=sys.stderr)
+        return 1
+    results = run_files(files, engines_by_id(config.dialogs_dir, config.clinic.placeholders()))
+    for result in results:
+        print(result)
+    print(summary(results))
+    return 1 if any(r.failure for r in results) else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    return _serve(load_config(args.config))
 
 
 def _serve(config: Config) -> int:
@@ -99,8 +164,7 @@ def _serve(config: Config) -> int:
             'emergency (for example "911") into your config file; the bot will not guess it. '
             "Start from config.example.yaml and pass it with --config",
         )
-    dialog = _find_dialog(config, None)
-    engine = Engine(dialog, config.clinic.placeholders())
+    library = DialogLibrary(_find_dialog_path(config, None), config.clinic.placeholders())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -108,7 +172,7 @@ def _serve(config: Config) -> int:
 
     store = open_store(config.storage_url)
     try:
-        run_bot(config, lambda: engine, store)
+        run_bot(config, library, store)
     finally:
         store.close()
     return 0
@@ -116,6 +180,10 @@ def _serve(config: Config) -> int:
 
 def _find_dialog(config: Config, name: str | None) -> Dialog:
     """A dialog by file path, or by id in the configured dialogs folder."""
+    return load_dialog(_find_dialog_path(config, name))
+
+
+def _find_dialog_path(config: Config, name: str | None) -> Path:
     name = name or config.dialog
     path = Path(name)
     if not path.is_file():
@@ -126,17 +194,19 @@ def _find_dialog(config: Config, name: str | None) -> Dialog:
             1,
             f"no dialog file '{name}' and no dialog with that id in {config.dialogs_dir}/",
         )
-    return load_dialog(path)
+    return path
 
 
-def _validate(paths: Sequence[Path]) -> int:
+def _yaml_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
-    failed = False
     for path in paths:
-        if path.is_dir():
-            files += sorted(path.glob("*.yaml"))
-        else:
-            files.append(path)
+        files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    return files
+
+
+def _validate(args: argparse.Namespace) -> int:
+    files = _yaml_files(args.paths)
+    failed = False
     for path in files:
         try:
             dialog = load_dialog(path)
@@ -150,3 +220,15 @@ def _validate(paths: Sequence[Path]) -> int:
         print("no dialog files found", file=sys.stderr)
         return 1
     return 1 if failed else 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": _validate,
+    "chat": _chat,
+    "graph": _graph,
+    "outcomes": _outcomes,
+    "diff": _diff,
+    "test": _test,
+    "schema": _schema,
+    "run": _run,
+}

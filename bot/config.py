@@ -18,7 +18,8 @@ DEFAULTS = Path(__file__).with_name("defaults.yaml")
 TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
 _KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins"}
-_TELEGRAM_KEYS = {"token", "base_url"}
+_TELEGRAM_KEYS = {"token", "base_url", "webhook"}
+_WEBHOOK_KEYS = {"url", "listen", "port", "secret_token"}
 _STORAGE_KEYS = {"url"}
 _CLINIC_KEYS = {"name", "phone", "booking_url", "emergency_number"}
 
@@ -41,9 +42,23 @@ class Clinic:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """Receive updates by HTTPS push instead of polling (several instances behind a balancer)."""
+
+    url: str
+    listen: str
+    port: int
+    secret_token: str | None
+
+    def __repr__(self) -> str:
+        return f"Webhook(url={self.url!r}, listen={self.listen!r}, port={self.port})"
+
+
+@dataclass(frozen=True)
 class Config:
     token: str | None
     base_url: str
+    webhook: Webhook | None
     storage_url: str
     dialogs_dir: Path
     dialog: str
@@ -76,6 +91,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     return Config(
         token=str(token) if token else None,
         base_url=str(values["telegram.base_url"]),
+        webhook=cast(Webhook | None, values.get("telegram.webhook")),
         storage_url=_resolve_sqlite(str(values["storage.url"]), base),
         dialogs_dir=base / str(values["dialogs"]),
         dialog=str(values["dialog"]),
@@ -113,6 +129,11 @@ def _read_layer(node: yaml.Node, r: Reader) -> dict[str, object]:
             what = f"{section}.{key}"
             if key == "token" and _is_null(value_node):
                 continue
+            if key == "webhook":
+                webhook = _read_webhook(value_node, r)
+                if webhook is not None:
+                    out[what] = webhook
+                continue
             value = r.text(value_node, what)
             problem = _value_problem(section, key, value) if value is not None else None
             if problem:
@@ -129,6 +150,24 @@ def _read_layer(node: yaml.Node, r: Reader) -> dict[str, object]:
         ]
         out["admins"] = tuple(i for i in ids if i is not None)
     return out
+
+
+def _read_webhook(node: yaml.Node, r: Reader) -> Webhook | None:
+    fields = r.mapping(node, "telegram.webhook", _WEBHOOK_KEYS, ("url",))
+    if fields is None or "url" not in fields:
+        return None
+    url = r.text(fields["url"], "telegram.webhook.url")
+    if url is not None and not url.startswith("https://"):
+        r.problem(fields["url"], "telegram.webhook.url should start with https:// (Telegram requires it)")
+        return None
+    listen = r.text(fields["listen"], "telegram.webhook.listen") if "listen" in fields else "0.0.0.0"  # noqa: S104
+    port = r.integer(fields["port"], "telegram.webhook.port") if "port" in fields else 8443
+    secret = (
+        r.text(fields["secret_token"], "telegram.webhook.secret_token") if "secret_token" in fields else None
+    )
+    if url is None or listen is None or port is None:
+        return None
+    return Webhook(url, listen, port, secret)
 
 
 def _value_problem(section: str, key: str, value: str) -> str | None:

@@ -9,21 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.dialog.engine import Engine, Reply, Session
-from bot.dialog.matching import normalise
+from bot.dialog.matching import control_word, normalise
 from bot.store import SessionStore
-
-_BACK_WORDS = frozenset({"back", "go back", "undo", "previous"})
-_RESTART_WORDS = frozenset({"restart", "start again", "start over", "begin again", "reset"})
-
-
-def control_word(typed: str) -> str | None:
-    """'back' or 'restart' when a typed text asks for it, else None."""
-    said = normalise(typed.removeprefix("/"))
-    if said in _BACK_WORDS:
-        return "back"
-    if said in _RESTART_WORDS:
-        return "restart"
-    return None
 
 
 class Conversations:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot.dialog.engine import Engine, Reply, Session
+from bot.dialog.matching import control_word
 from bot.dialog.text import to_plain
 
 COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
@@ -21,12 +22,12 @@ _LEVEL_NAMES = {
 
 def command(engine: Engine, session: Session, line: str) -> tuple[Session, Reply] | None:
     """Apply one line of input; None means quit."""
-    word = line.strip().lower()
-    if word in {"quit", "exit", "q"}:
+    if line.strip().lower() in {"quit", "exit", "q"}:
         return None
-    if word in {"back", "/back"}:
+    word = control_word(line)
+    if word == "back":
         return engine.back(session)
-    if word in {"restart", "/restart", "/start"}:
+    if word == "restart" or line.strip() == "/start":
         return engine.restart()
     return engine.answer(session, line)
 
@@ -62,8 +63,14 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
         emit(reply)
 
 
-def chat_terminal(engine: Engine, read: Callable[[str], str], out: TextIO, colour: bool = False) -> None:
-    """The interactive preview; `read` is `input` in real use."""
+def chat_terminal(
+    engine: Engine,
+    read: Callable[[str], str],
+    out: TextIO,
+    colour: bool = False,
+    on_outcome: Callable[[Session, Reply], str] | None = None,
+) -> None:
+    """The interactive preview; `read` is `input` in real use; `on_outcome` may record a scenario."""
     bold = _BOLD_ANSI if colour else ("", "")
 
     def show(reply: Reply) -> None:
@@ -96,3 +103,5 @@ def chat_terminal(engine: Engine, read: Callable[[str], str], out: TextIO, colou
             return
         session, reply = result
         show(reply)
+        if reply.ended and on_outcome is not None:
+            out.write(on_outcome(session, reply) + "\n\n")

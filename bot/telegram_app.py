@@ -11,10 +11,12 @@ import contextlib
 import hashlib
 import html
 import logging
+import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -39,8 +41,10 @@ from telegram.ext import (
 from bot import render
 from bot.config import Config
 from bot.conversations import Conversations
-from bot.dialog.engine import Engine, Reply
+from bot.dialog.engine import Reply
 from bot.dialog.text import fill, to_html
+from bot.library import DialogLibrary, Status, watch
+from bot.problems import Problem
 from bot.store import SessionStore
 
 log = logging.getLogger("clinic_bot")
@@ -78,10 +82,13 @@ KEPT = "Nothing was erased."
 class TelegramFrontEnd:
     """Wires a Conversations service into a python-telegram-bot Application."""
 
-    def __init__(self, config: Config, engine: Callable[[], Engine], store: SessionStore) -> None:
+    def __init__(self, config: Config, library: DialogLibrary, store: SessionStore) -> None:
         self.config = config
-        self.engine = engine
-        self.conversations = Conversations(engine, store)
+        self.library = library
+        self.engine = library.engine
+        self.conversations = Conversations(library.engine, store)
+        self._stop_watching = asyncio.Event()
+        self._bot: Bot | None = None
         # The message that still shows answer buttons, per chat, so a typed answer can clear them.
         self._open_keyboard: dict[int, int] = {}
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
@@ -106,9 +113,15 @@ class TelegramFrontEnd:
             # Telegram answers 429 when a bot sends too fast; this waits and retries.
             .rate_limiter(AIORateLimiter(max_retries=3))
             .post_init(self._post_init)
+            .post_stop(self._post_stop)
             .build()
         )
         private = filters.ChatType.PRIVATE
+        if self.config.admins:
+            # For anyone else these commands do not exist: they get the unknown-command reply.
+            admins = private & filters.User(user_id=list(self.config.admins))
+            app.add_handler(CommandHandler("reload", self._reload, filters=admins))
+            app.add_handler(CommandHandler("status", self._status, filters=admins))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
         app.add_handler(MessageHandler(~private, self._group))
         commands: Sequence[tuple[str, Callable[..., object]]] = (
@@ -132,7 +145,39 @@ class TelegramFrontEnd:
         return app
 
     async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
+        self._bot = app.bot
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        app.create_task(watch(self.library, self._tell_admins_refused, self._stop_watching))
+
+    async def _post_stop(self, app: Application) -> None:  # type: ignore[type-arg]
+        self._stop_watching.set()
+
+    # Admin commands.
+
+    async def _reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        problems = self.library.reload()
+        chat = _chat_id(update)
+        if problems:
+            await context.bot.send_message(chat, _refused_text(problems))
+        else:
+            await context.bot.send_message(chat, html.escape(_status_text(self.library.status())))
+
+    async def _status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        status = self.library.status()
+        text = html.escape(_status_text(status))
+        if status.last_problems:
+            text += "\n\n" + _refused_text(status.last_problems)
+        await context.bot.send_message(_chat_id(update), text)
+
+    async def _tell_admins_refused(self, problems: tuple[Problem, ...]) -> None:
+        bot = self._bot
+        if bot is None:
+            return
+        for admin in self.config.admins:
+            try:
+                await bot.send_message(admin, _refused_text(problems))
+            except TelegramError:
+                log.warning("could not reach an admin about a refused dialog")
 
     # Patient actions.
 
@@ -308,6 +353,17 @@ class TelegramFrontEnd:
         return hashlib.blake2b(str(user_id).encode(), key=self._salt, digest_size=6).hexdigest()
 
 
+def _status_text(status: Status) -> str:
+    loaded = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.loaded_at))
+    return f"Serving dialog {status.dialog_id}, version {status.version}, live since {loaded}."
+
+
+def _refused_text(problems: tuple[Problem, ...]) -> str:
+    listed = "\n".join(html.escape(str(p)) for p in problems[:20])
+    more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    return f"<b>The dialog edit was refused; the last good version is still live.</b>\n{listed}{more}"
+
+
 def _chat_id(update: Update) -> int:
     chat = update.effective_chat
     if chat is None:
@@ -323,9 +379,9 @@ def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:
     )
 
 
-def run_bot(config: Config, engine: Callable[[], Engine], store: SessionStore) -> None:
+def run_bot(config: Config, library: DialogLibrary, store: SessionStore) -> None:
     """Serve until stopped (Ctrl-C or SIGTERM): long polling, or webhook when configured."""
-    app = TelegramFrontEnd(config, engine, store).build()
+    app = TelegramFrontEnd(config, library, store).build()
     webhook = config.webhook
     if webhook is None:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -80,3 +80,17 @@ def match_option(typed: str, options: Sequence[Option]) -> Option | None:
             starting = [o for o, label in zip(options, labels, strict=True) if _first_word(label) == answer]
             return starting[0] if len(starting) == 1 else None
     return None
+
+
+_BACK_WORDS = frozenset({"back", "go back", "undo", "previous"})
+_RESTART_WORDS = frozenset({"restart", "start again", "start over", "begin again", "reset"})
+
+
+def control_word(typed: str) -> str | None:
+    """'back' or 'restart' when a typed text asks for it, else None."""
+    said = normalise(typed.removeprefix("/"))
+    if said in _BACK_WORDS:
+        return "back"
+    if said in _RESTART_WORDS:
+        return "restart"
+    return None

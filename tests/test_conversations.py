@@ -1,0 +1,93 @@
+"""Conversations by chat: each action is saved, so a restarted bot carries on where a patient was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.conversations import Conversations
+from bot.dialog.engine import STALE, Engine
+from bot.dialog.loader import load_dialog
+from bot.dialog.matching import control_word
+from bot.store import SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+VALUES = {
+    "emergency_number": "911",
+    "clinic_name": "Test Clinic",
+    "clinic_phone": "555-0100",
+    "booking_url": "https://example.org/book",
+}
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(load_dialog(ROOT / "dialogs" / "example.yaml"), VALUES)
+
+
+def test_a_new_process_with_the_same_file_continues_at_the_same_step(tmp_path: Path, engine: Engine) -> None:
+    path = str(tmp_path / "s.sqlite3")
+    first = Conversations(lambda: engine, SqliteStore(path))
+    first.start(5)
+    first.choose(5, "welcome", "start")
+    first.text(5, "no")
+    again = Conversations(lambda: engine, SqliteStore(path))
+    reply = again.current(5)
+    assert reply.step == "how_long"
+    reply, label = again.choose(5, "how_long", "a_week_or_more")
+    assert label == "A week or more"
+    assert reply.outcome is not None
+    assert reply.outcome.urgency.key == "soon"
+
+
+def test_a_button_from_an_earlier_question_changes_nothing(tmp_path: Path, engine: Engine) -> None:
+    conversations = Conversations(lambda: engine, SqliteStore(str(tmp_path / "s.sqlite3")))
+    conversations.start(1)
+    conversations.choose(1, "welcome", "start")
+    reply, label = conversations.choose(1, "welcome", "start")
+    assert label is None
+    assert reply.step == "danger"
+    assert reply.notice == STALE
+
+
+def test_forged_button_data_never_moves_the_session(tmp_path: Path, engine: Engine) -> None:
+    conversations = Conversations(lambda: engine, SqliteStore(str(tmp_path / "s.sqlite3")))
+    conversations.start(1)
+    for data in ("home:x", "welcome:nonsense", "", ":", "danger:yes"):
+        step, _, option = data.partition(":")
+        reply, label = conversations.choose(1, step, option)
+        assert (reply.step, label) == ("welcome", None)
+
+
+def test_typed_back_and_restart_words_work_like_the_commands(tmp_path: Path, engine: Engine) -> None:
+    conversations = Conversations(lambda: engine, SqliteStore(str(tmp_path / "s.sqlite3")))
+    conversations.start(1)
+    conversations.text(1, "start")
+    assert conversations.text(1, "no").step == "how_long"
+    assert conversations.text(1, "Back").step == "danger"
+    assert conversations.text(1, "start over").step == "welcome"
+
+
+def test_after_forget_the_next_message_starts_a_new_check(tmp_path: Path, engine: Engine) -> None:
+    conversations = Conversations(lambda: engine, SqliteStore(str(tmp_path / "s.sqlite3")))
+    conversations.start(1)
+    conversations.text(1, "start")
+    conversations.forget(1)
+    assert conversations.text(1, "no").step == "welcome"
+
+
+@pytest.mark.parametrize(
+    ("typed", "word"),
+    [
+        ("back", "back"),
+        ("/back", "back"),
+        ("Go back!", "back"),
+        ("restart", "restart"),
+        ("Start again", "restart"),
+        ("yes", None),
+        ("backache", None),
+    ],
+)
+def test_control_words_are_recognised_only_when_meant(typed: str, word: str | None) -> None:
+    assert control_word(typed) == word

@@ -1,0 +1,72 @@
+"""What a patient sees in Telegram: escaped HTML, messages under Telegram's limit, the right buttons."""
+
+from __future__ import annotations
+
+from bot.dialog.engine import Outcome, Reply
+from bot.dialog.model import Option, Urgency
+from bot.render import BACK, RESTART, answered, render, split_paragraphs
+
+
+def _option(option_id: str, label: str) -> Option:
+    return Option(option_id, label, "next", (), None, None, 1)
+
+
+def _reply(blocks: tuple[str, ...], **changes: object) -> Reply:
+    fields: dict[str, object] = {
+        "step": "q",
+        "blocks": blocks,
+        "options": (_option("yes", "Yes"), _option("no", "No")),
+        "outcome": None,
+        "notice": None,
+        "why": None,
+        "can_go_back": False,
+    }
+    fields.update(changes)
+    return Reply(**fields)  # type: ignore[arg-type]
+
+
+def test_patient_visible_text_is_escaped_and_markup_becomes_bold() -> None:
+    [message] = render(_reply(("**Pain** <b>&</b> you",)))
+    assert message.html == "<b>Pain</b> &lt;b&gt;&amp;&lt;/b&gt; you"
+
+
+def test_each_answer_is_a_button_that_names_its_step_and_option() -> None:
+    [message] = render(_reply(("Question?",)))
+    assert message.buttons == ((("Yes", "q:yes"),), (("No", "q:no"),))
+
+
+def test_a_back_button_appears_once_there_is_an_answer_to_take_back() -> None:
+    [message] = render(_reply(("Question?",), can_go_back=True))
+    assert message.buttons[-1] == (("⬅ Back", BACK),)
+
+
+def test_an_outcome_offers_to_change_an_answer_or_start_again() -> None:
+    outcome = Outcome(Urgency.SOON, (), ())
+    [message] = render(_reply(("Book.",), options=(), outcome=outcome, can_go_back=True))
+    assert message.buttons == ((("⬅ Change an answer", BACK), ("↻ Start again", RESTART)),)
+
+
+def test_a_notice_comes_first_in_italics() -> None:
+    [message] = render(_reply(("Question?",), notice="Things changed."))
+    assert message.html.startswith("<i>Things changed.</i>\n\nQuestion?")
+
+
+def test_long_replies_split_at_paragraphs_under_4096_characters_with_buttons_on_the_last() -> None:
+    blocks = tuple(f"Paragraph {n} " + "word " * 300 for n in range(10))
+    messages = render(_reply(blocks))
+    assert len(messages) > 1
+    assert all(len(m.html) <= 4096 for m in messages)
+    assert all(not m.buttons for m in messages[:-1])
+    assert messages[-1].buttons
+    assert "\n\n".join(m.html for m in messages) == "\n\n".join(blocks)
+
+
+def test_a_paragraph_longer_than_the_limit_is_still_cut_to_fit() -> None:
+    parts = split_paragraphs(["x" * 9000])
+    assert [len(p) for p in parts] == [4096, 4096, 808]
+
+
+def test_an_answered_question_shows_the_answer_given() -> None:
+    assert (
+        answered("Is it <b>bad</b>?", "Yes & no") == "Is it <b>bad</b>?\n\n<i>Your answer: Yes &amp; no</i>"
+    )
