@@ -1,7 +1,8 @@
 """Conversations by chat: load the session, let the engine act, save; the same for every front end.
 
-Each call is synchronous from load to save, so on the event loop no two updates of one chat can
-interleave inside it; the store commits before the reply is sent, so a crash loses no answer.
+Each action runs inside one store transaction (`SessionStore.update`), so two updates of one chat
+never interleave, even across bot instances sharing a database, and the answer is committed before
+the reply is sent, so a crash loses no answer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.matching import control_word, normalise
 from bot.store import SessionStore
 
+Step = Callable[[Engine, Session], tuple[Session, Reply]]
+
 
 class Conversations:
     """The patient actions, applied to stored sessions; `engine` is read per call (hot reload)."""
@@ -21,57 +24,53 @@ class Conversations:
         self._store = store
 
     def start(self, chat_id: int) -> Reply:
-        return self._save(chat_id, self._engine().start())
+        return self._act(chat_id, lambda engine, _session: engine.start())
 
     def choose(self, chat_id: int, step_id: str, option_id: str) -> tuple[Reply, str | None]:
         """A tapped button, and the label of the answer it gave (None when it was stale)."""
-        engine, session = self._session(chat_id)
-        if session is None:  # a button from before /forget or a purge
-            return self.start(chat_id), None
-        moved, reply = engine.choose(session, step_id, option_id)
-        self._store.save(chat_id, moved)
-        if len(moved.answers) <= len(session.answers):
-            return reply, None
-        option = engine.dialog.steps[step_id].option(option_id)
-        return reply, option.label if option else None
+        label: str | None = None
+
+        def tap(engine: Engine, session: Session) -> tuple[Session, Reply]:
+            nonlocal label
+            moved, reply = engine.choose(session, step_id, option_id)
+            if len(moved.answers) > len(session.answers):
+                option = engine.dialog.steps[step_id].option(option_id)
+                label = option.label if option else None
+            return moved, reply
+
+        return self._act(chat_id, tap), label
 
     def text(self, chat_id: int, typed: str) -> Reply:
         """A typed answer; 'back' and 'restart' typed as words work too, unless an option says so."""
-        engine, session = self._session(chat_id)
-        if session is None:
-            return self.start(chat_id)
-        word = control_word(typed)
-        if word is not None and not _is_option(engine, session, typed):
-            return self.back(chat_id) if word == "back" else self.start(chat_id)
-        return self._save(chat_id, engine.answer(session, typed))
+
+        def answer(engine: Engine, session: Session) -> tuple[Session, Reply]:
+            word = control_word(typed)
+            if word is None or _is_option(engine, session, typed):
+                return engine.answer(session, typed)
+            return engine.back(session) if word == "back" else engine.start()
+
+        return self._act(chat_id, answer)
 
     def back(self, chat_id: int) -> Reply:
-        engine, session = self._session(chat_id)
-        if session is None:
-            return self.start(chat_id)
-        return self._save(chat_id, engine.back(session))
+        return self._act(chat_id, lambda engine, session: engine.back(session))
 
     def current(self, chat_id: int) -> Reply:
         """Where the chat stands, starting a conversation if there is none."""
-        engine, session = self._session(chat_id)
-        if session is None:
-            return self.start(chat_id)
-        return self._save(chat_id, engine.show(session))
+        return self._act(chat_id, lambda engine, session: engine.show(session))
 
     def forget(self, chat_id: int) -> None:
         self._store.forget(chat_id)
 
-    def _session(self, chat_id: int) -> tuple[Engine, Session | None]:
+    def _act(self, chat_id: int, action: Step) -> Reply:
+        """Apply `action` to the chat's session; a chat without one (new, or after /forget) starts."""
         engine = self._engine()
-        session = self._store.load(chat_id)
-        if session is not None and session.dialog_id != engine.dialog.id:
-            session = None
-        return engine, session
 
-    def _save(self, chat_id: int, result: tuple[Session, Reply]) -> Reply:
-        session, reply = result
-        self._store.save(chat_id, session)
-        return reply
+        def change(session: Session | None) -> tuple[Session, Reply]:
+            if session is None or session.dialog_id != engine.dialog.id:
+                return engine.start()
+            return action(engine, session)
+
+        return self._store.update(chat_id, change)
 
 
 def _is_option(engine: Engine, session: Session, typed: str) -> bool:

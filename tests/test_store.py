@@ -78,3 +78,17 @@ def test_open_store_makes_missing_folders_for_a_sqlite_url(tmp_path: Path) -> No
     store = open_store(f"sqlite:///{tmp_path}/new/folder/s.sqlite3")
     store.save(1, SESSION)
     assert (tmp_path / "new" / "folder" / "s.sqlite3").exists()
+
+
+def test_an_update_that_fails_half_way_leaves_the_stored_session_as_it_was(store: SqliteStore) -> None:
+    store.save(1, SESSION)
+
+    def broken(session: Session | None) -> tuple[Session, None]:
+        raise RuntimeError("the engine failed")
+
+    with pytest.raises(RuntimeError):
+        store.update(1, broken)
+    assert store.load(1) == SESSION
+    moved = Session("example", "abc123", (), "welcome")
+    assert store.update(1, lambda session: (moved, "done")) == "done"
+    assert store.load(1) == moved

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from bot.dialog.engine import Answer, Session
+
+T = TypeVar("T")
 
 
 class SessionStore(Protocol):
     """Sessions by chat; every call is one transaction, so a crash never leaves half a session."""
+
+    def update(self, chat_id: int, change: Callable[[Session | None], tuple[Session, T]]) -> T:
+        """Load the chat's session, apply `change`, save its new session, all in one transaction
+        that holds the chat (no other update of it runs meanwhile); returns what `change` gave."""
+        ...
 
     def load(self, chat_id: int) -> Session | None: ...
 

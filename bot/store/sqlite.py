@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bot.dialog.engine import Session
 from bot.store.contract import decode_answers, encode_answers
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -36,6 +40,18 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute(_SCHEMA)
+
+    def update(self, chat_id: int, change: Callable[[Session | None], tuple[Session, T]]) -> T:
+        # BEGIN IMMEDIATE takes the write lock first, so another process sharing the file waits.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            session, result = change(self.load(chat_id))
+            self.save(chat_id, session)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return result
 
     def load(self, chat_id: int) -> Session | None:
         row = self._db.execute(
