@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import TOKEN_VARIABLE, Config, load_config
+from bot.dialog.advisories import advisories
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.graph import to_dot, to_mermaid
 from bot.dialog.loader import load_dialog
@@ -190,9 +191,9 @@ def _find_dialog_path(config: Config, name: str | None) -> Path:
         path = config.dialogs_dir / f"{name}.yaml"
     if not path.is_file():
         raise LoadError.single(
-            name,
-            1,
-            f"no dialog file '{name}' and no dialog with that id in {config.dialogs_dir}/",
+            "clinic-bot",
+            0,
+            f"no dialog '{name}': it is not a file, and there is no {name}.yaml in {config.dialogs_dir}/",
         )
     return path
 
@@ -215,7 +216,11 @@ def _validate(args: argparse.Namespace) -> int:
             failed = True
             continue
         outcomes = sum(1 for s in dialog.steps.values() if s.kind is StepKind.OUTCOME)
-        print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes)")
+        notes = advisories(dialog)
+        for note in notes:
+            print(f"{note.path}:{note.line}: warning: {note.message}", file=sys.stderr)
+        warned = f", {len(notes)} warning(s)" if notes else ""
+        print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe{warned})")
     if not files:
         print("no dialog files found", file=sys.stderr)
         return 1

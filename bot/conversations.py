@@ -58,6 +58,11 @@ class Conversations:
         """Where the chat stands, starting a conversation if there is none."""
         return self._act(chat_id, lambda engine, session: engine.show(session))
 
+    def is_new(self, chat_id: int) -> bool:
+        """True for a chat with no conversation (never started, or erased by /forget)."""
+        session = self._store.load(chat_id)
+        return session is None or session.dialog_id != self._engine().dialog.id
+
     def forget(self, chat_id: int) -> None:
         self._store.forget(chat_id)
 

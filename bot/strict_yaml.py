@@ -29,7 +29,7 @@ _SYNTAX_HINTS = (
     ("found character '\\t'", "indent with spaces, not tabs"),
     ("mapping values are not allowed", "a text that contains ': ' must be put in quotes"),
     ("could not find expected ':'", "check the indentation, or put the text in quotes"),
-    ("expected <block end>", "check the indentation of this line against the lines above"),
+    ("expected <block end>", "check the indentation of this line, and that every quote above is closed"),
     ("found unexpected end of stream", "a quote or bracket is not closed"),
     ("found unknown escape character", "use single quotes, or write a backslash as \\\\"),
     ("expected a single document", "one dialog per file: remove the extra '---'"),
@@ -116,9 +116,18 @@ def parse_yaml(data: bytes, where: str) -> yaml.Node:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         message = str(error.problem or error.context or "this is not valid YAML")
+        if "expected a single document" in str(error.context):
+            message = "a second document starts here"
         hint = next((h for key, h in _SYNTAX_HINTS if key in str(error)), None)
         raise refuse(line, f"{message} ({hint})" if hint else message) from None
-    except yaml.YAMLError as error:  # reader errors without a mark, e.g. control characters
+    except yaml.reader.ReaderError as error:  # control characters: no mark, but a position
+        line = text[: error.position].count("\n") + 1
+        raise refuse(
+            line,
+            f"the text contains an invisible control character (#x{error.character:04x}); "
+            "delete it and type the text again",
+        ) from None
+    except yaml.YAMLError as error:
         raise refuse(1, f"this is not valid YAML: {error}") from None
     except RecursionError:
         raise refuse(1, "nested too deeply; flatten it") from None
@@ -135,7 +144,20 @@ def line_of(node: yaml.Node) -> int:
 def did_you_mean(word: str, choices: Collection[str]) -> str:
     """' (did you mean 'x'?)' for a close match, else ''."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    if not close and len(word) >= 3:  # a shortened name: {phone} for {clinic_phone}
+        close = [choice for choice in choices if word in choice]
+    return f" (did you mean '{close[0]}'?)" if len(close) == 1 else ""
+
+
+def _shape(node: yaml.Node) -> str:
+    """What a node is, in words for a person who does not know YAML's terms."""
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a 'key: value' mapping"
+    if node.tag == NULL:
+        return "an empty value"
+    return f"'{node.value}'"
 
 
 def _plain_bool_hint(node: yaml.ScalarNode) -> str:
@@ -174,15 +196,17 @@ class Reader:
             return None
         found: dict[str, yaml.Node] = {}
         first_line: dict[str, int] = {}
+        merged = False
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
                 self.problem(key_node, "merge keys (<<) are not allowed; write the keys out")
+                merged = True
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _TEXT_LIKE:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag == BOOL:
-                    self.problem(key_node, f"key {key_node.value}: {_plain_bool_hint(key_node)}")
+                    self.problem(key_node, f"{what}: key {key_node.value}: {_plain_bool_hint(key_node)}")
                 else:
-                    self.problem(key_node, f"{what}: every key must be a plain word")
+                    self.problem(key_node, f"{what}: every key must be a plain word, not {_shape(key_node)}")
                 continue
             key = str(key_node.value)
             if key in first_line:
@@ -200,6 +224,8 @@ class Reader:
                 )
                 continue
             found[key] = value_node
+        if merged:  # the keys it would bring are unknown: checking what is left would only mislead
+            return None
         for key in required:
             if key not in found and key not in first_line:
                 self.problem(node, f"{what} needs '{key}'")
@@ -247,15 +273,17 @@ class Reader:
         self.problem(node, f"{what} should be a whole number")
         return None
 
-    def name(self, node: yaml.Node, what: str, pattern: re.Pattern[str]) -> str | None:
-        """Read an identifier such as a step id: lower-case letters, digits and '_'."""
+    def name(
+        self,
+        node: yaml.Node,
+        what: str,
+        pattern: re.Pattern[str],
+        rule: str = "use lower-case letters, digits and '_', starting with a letter (at most 32 characters)",
+    ) -> str | None:
+        """Read an identifier such as a step id; `rule` tells the admin what `pattern` allows."""
         value = self.text(node, what)
         if value is not None and not pattern.fullmatch(value):
-            self.problem(
-                node,
-                f"{what} '{value}' is not a valid name; use lower-case letters, digits and '_', "
-                "starting with a letter (at most 32 characters)",
-            )
+            self.problem(node, f"{what} '{value}' is not a valid name; {rule}")
             return None
         return value
 

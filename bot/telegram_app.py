@@ -185,12 +185,15 @@ class TelegramFrontEnd:
         """/start and /restart: a short welcome with the disclaimer, then the first question."""
         chat = _chat_id(update)
         async with self._lock(chat):
-            reply = self.conversations.start(chat)
-            dialog = self.engine().dialog
-            welcome = f"<b>{html.escape(dialog.title)}</b>\n{to_html(self._fill(dialog.disclaimer))}"
-            await self._clear_keyboard(context, chat)
-            await context.bot.send_message(chat, welcome)
-            await self._send(context, chat, reply)
+            await self._welcome(context, chat)
+
+    async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
+        reply = self.conversations.start(chat)
+        dialog = self.engine().dialog
+        welcome = f"<b>{html.escape(dialog.title)}</b>\n{to_html(self._fill(dialog.disclaimer))}"
+        await self._clear_keyboard(context, chat)
+        await context.bot.send_message(chat, welcome)
+        await self._send(context, chat, reply)
 
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
@@ -203,6 +206,9 @@ class TelegramFrontEnd:
         chat = _chat_id(update)
         text = update.effective_message.text if update.effective_message else None
         async with self._lock(chat):
+            if self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
+                await self._welcome(context, chat)
+                return
             reply = self.conversations.text(chat, text or "")
             await self._clear_keyboard(context, chat)
             await self._send(context, chat, reply)

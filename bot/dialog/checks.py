@@ -35,8 +35,10 @@ def _problems(dialog: Dialog) -> Iterator[tuple[int, str]]:
     yield from _labels(dialog)
     if dialog.start not in dialog.steps:
         hint = did_you_mean(dialog.start, dialog.steps)
-        yield 1, f"start: there is no step '{dialog.start}'{hint}"
+        yield dialog.lines.get("start", 1), f"start: there is no step '{dialog.start}'{hint}"
         return
+    if any(target not in dialog.steps for step in dialog.steps.values() for target in successors(step)):
+        return  # an unknown next step is reported above; the graph is checked once the links are sound
     yield from _graph(dialog)
 
 
@@ -82,19 +84,24 @@ def _targets(dialog: Dialog) -> Iterator[tuple[int, str]]:
             )
 
 
-def _all_texts(dialog: Dialog) -> Iterator[tuple[int, str, str]]:
-    yield 1, "disclaimer", dialog.disclaimer
-    yield 1, "safety_net", dialog.safety_net
-    yield 1, "contact", dialog.contact
-    yield 1, "title", dialog.title
+def patient_texts(dialog: Dialog) -> Iterator[tuple[int, str, str]]:
+    """Every text a patient may read, with its line and a name for messages."""
+    for key, text in (
+        ("disclaimer", dialog.disclaimer),
+        ("safety_net", dialog.safety_net),
+        ("contact", dialog.contact),
+        ("title", dialog.title),
+    ):
+        yield dialog.lines.get(key, 1), key, text
     for topic in dialog.topics.values():
-        yield topic.line, f"topic '{topic.id}'", topic.title
-        yield topic.line, f"topic '{topic.id}'", topic.text
+        yield topic.lines.get("title", topic.line), f"topic '{topic.id}': title", topic.title
+        yield topic.lines.get("text", topic.line), f"topic '{topic.id}': text", topic.text
     for step in dialog.steps.values():
         what = f"step '{step.id}'"
-        for text in (step.text, step.why, step.safety_net):
-            if text:
-                yield step.line, what, text
+        main = "ask" if step.kind is StepKind.ASK else "say"
+        for key, step_text in ((main, step.text), ("why", step.why), ("safety_net", step.safety_net)):
+            if step_text:
+                yield step.lines.get(key, step.line), f"{what}: {key}", step_text
         for option in step.options:
             yield option.line, f"{what}, option '{option.label}'", option.label
             if option.because:
@@ -103,7 +110,7 @@ def _all_texts(dialog: Dialog) -> Iterator[tuple[int, str, str]]:
 
 def _texts(dialog: Dialog) -> Iterator[tuple[int, str]]:
     worst = worst_case_values()
-    for line, what, text in _all_texts(dialog):
+    for line, what, text in patient_texts(dialog):
         for message in placeholder_problems(text):
             yield line, f"{what}: {message}"
             break
@@ -114,7 +121,8 @@ def _texts(dialog: Dialog) -> Iterator[tuple[int, str]]:
                     line,
                     (
                         f"{what}: the text is too long for one Telegram message "
-                        f"({rendered} of {MAX_MESSAGE_CHARS} characters); split it into two topics"
+                        f"({rendered} of {MAX_MESSAGE_CHARS} characters); "
+                        + ("split it into two topics" if what.startswith("topic") else "shorten it")
                     ),
                 )
 
@@ -128,8 +136,9 @@ def _labels(dialog: Dialog) -> Iterator[tuple[int, str]]:
                 yield (
                     option.line,
                     (
-                        f"{what}: the label has {len(option.label)} characters; keep it under "
-                        f"{MAX_LABEL_CHARS + 1} and put details into the question"
+                        f"{what}: the label has {len(option.label)} characters, more than the "
+                        f"{MAX_LABEL_CHARS} that fit on a phone's button; shorten it and put details "
+                        "into the question"
                     ),
                 )
             size = len(callback_data(step.id, option.id).encode())
@@ -137,8 +146,9 @@ def _labels(dialog: Dialog) -> Iterator[tuple[int, str]]:
                 yield (
                     option.line,
                     (
-                        f"{what}: step and option names are too long for a Telegram button "
-                        f"({size} of {MAX_CALLBACK_BYTES} bytes); give the option a short 'id:'"
+                        f"{what}: the step and option names together are too long for a Telegram "
+                        f"button ({size} bytes; Telegram allows {MAX_CALLBACK_BYTES}); "
+                        "give the option a short 'id:'"
                     ),
                 )
             key = normalise(option.label)

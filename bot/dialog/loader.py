@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,6 +41,9 @@ from bot.strict_yaml import Reader, did_you_mean, line_of, parse_yaml, read_yaml
 
 NAME = re.compile(NAME_PATTERN)
 DIALOG_ID = re.compile(DIALOG_ID_PATTERN)
+_DIALOG_ID_RULE = (
+    "use lower-case letters, digits, '_' and '-', starting with a letter (at most 64 characters)"
+)
 
 # Which keys each kind of step may use; the kind is told by its main key.
 _KIND_KEYS = {
@@ -62,14 +65,16 @@ def load_dialog(path: Path, label: str | None = None) -> Dialog:
     dialog = _build(node, data, where)
     if dialog.id != path.stem:
         raise DialogError.single(
-            where, 1, f"id '{dialog.id}' differs from the file name; name the file {dialog.id}.yaml"
+            where,
+            dialog.lines.get("id", 1),
+            f"id '{dialog.id}' differs from the file name; name the file {dialog.id}.yaml",
         )
     return dialog
 
 
 def load_dialog_text(text: str, where: str = "<text>") -> Dialog:
     """Load a dialog from a string (docs examples, tests)."""
-    data = text.encode("utf-8")
+    data = text.encode("utf-8", "surrogatepass")  # a lone surrogate is reported as non-UTF-8, with its line
     try:
         node = parse_yaml(data, where)
     except LoadError as error:
@@ -111,7 +116,7 @@ class _DialogReader:
             key: self.r.text(top[key], key) if key in top else None
             for key in ("title", "disclaimer", "safety_net", "contact")
         }
-        dialog_id = self.r.name(top["id"], "id", DIALOG_ID) if "id" in top else None
+        dialog_id = self.r.name(top["id"], "id", DIALOG_ID, _DIALOG_ID_RULE) if "id" in top else None
         start = self.r.name(top["start"], "start", NAME) if "start" in top else None
         if "facts" in top:
             self.facts = self._facts(top["facts"])
@@ -131,6 +136,7 @@ class _DialogReader:
             contact=str(texts["contact"]),
             path=where,
             version=version,
+            lines=_lines(top),
         )
 
     def _facts(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
@@ -162,7 +168,7 @@ class _DialogReader:
             title = self.r.text(fields["title"], f"{what}: title")
             text = self.r.text(fields["text"], f"{what}: text")
             if title and text:
-                topics[topic_id] = Topic(topic_id, title, text, line_of(value))
+                topics[topic_id] = Topic(topic_id, title, text, line_of(value), _lines(fields))
         return topics
 
     def _steps(self, node: yaml.Node) -> dict[str, Step]:
@@ -230,6 +236,7 @@ class _DialogReader:
             safety_net=text_of["safety_net"],
             review=Review(text_of["source"], text_of["reviewed_by"], text_of["review_due"]),
             line=line_of(node),
+            lines=_lines(fields),
         )
 
     def _level(self, node: yaml.Node, what: str) -> Urgency | None:
@@ -238,10 +245,8 @@ class _DialogReader:
             return None
         if value not in Urgency.names():
             levels = ", ".join(Urgency.names())
-            self.r.problem(
-                node,
-                f"{what}: '{value}' is not a level{did_you_mean(value, Urgency.names())}; use one of {levels}",
-            )
+            hint = did_you_mean(value, Urgency.names())
+            self.r.problem(node, f"{what}: '{value}' is not a level{hint}; use one of {levels}")
             return None
         return Urgency[value.upper()]
 
@@ -348,6 +353,11 @@ class _DialogReader:
             if topic is not None:
                 shows.append(TopicShow(topic, when, line_of(item)))
         return tuple(shows)
+
+
+def _lines(fields: Mapping[str, yaml.Node]) -> Mapping[str, int]:
+    """Where each value starts, so that a message about a text names the text's own line."""
+    return MappingProxyType({key: line_of(value) for key, value in fields.items()})
 
 
 _KIND_NAMES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # (fact, value) pairs, sorted, so that equal fact sets compare and hash equal.
 Facts = tuple[tuple[str, str], ...]
@@ -88,6 +88,7 @@ class Step:
     safety_net: str | None
     review: Review
     line: int
+    lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, e.g. where 'say' is
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -99,6 +100,7 @@ class Topic:
     title: str
     text: str
     line: int
+    lines: Mapping[str, int] = field(default_factory=dict)  # 'title' and 'text' -> line
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Dialog:
     contact: str
     path: str
     version: str
+    lines: Mapping[str, int] = field(default_factory=dict)  # top-level key -> line, for messages
 
 
 def holds(condition: Condition, facts: Mapping[str, str]) -> bool:

@@ -1,0 +1,77 @@
+"""Shared test data: a small valid dialog to break one rule at a time, and helpers to edit it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.dialog.loader import load_dialog
+from bot.problems import DialogError
+
+ROOT = Path(__file__).resolve().parent.parent
+DIALOGS = ROOT / "dialogs"
+EXAMPLE = DIALOGS / "example.yaml"
+
+# A minimal valid dialog. Tests change one line at a time with `edit`, so the line numbers in the
+# comments stay true and the expected messages can name them. Keep every line where it is.
+MINIMAL = """\
+id: mini                                              # 1
+title: Mini check                                     # 2
+start: first                                          # 3
+disclaimer: "Not a diagnosis."                        # 4
+safety_net: "Call {clinic_phone} if it gets worse."   # 5
+contact: "{clinic_name}: {clinic_phone}"              # 6
+facts:                                                # 7
+  duration: [short, long]                             # 8
+steps:                                                # 9
+  first:                                              # 10
+    ask: "Is the pain very bad?"                      # 11
+    why: "Very bad pain needs a doctor today."        # 12
+    options:                                          # 13
+      - {label: "Yes", red_flag: urgent, next: doctor}   # 14
+      - {label: "No", next: how_long}                 # 15
+  how_long:                                           # 16
+    ask: "How long have you had it?"                  # 17
+    options:                                          # 18
+      - {label: "A few days", set: {duration: short}, next: decide}     # 19
+      - {label: "Weeks", set: {duration: long}, because: "it has lasted weeks", next: decide}   # 20
+  decide:                                             # 21
+    route:                                            # 22
+      - {when: {duration: long}, next: book}          # 23
+      - {next: home}                                  # 24
+  doctor:                                             # 25
+    outcome: urgent                                   # 26
+    say: "See a doctor today."                        # 27
+  book:                                               # 28
+    outcome: soon                                     # 29
+    say: "Book an appointment."                       # 30
+    show: [rest]                                      # 31
+  home:                                               # 32
+    outcome: self_care                                # 33
+    say: "Rest at home."                              # 34
+    show: [{topic: rest, when: {duration: short}}]    # 35
+topics:                                               # 36
+  rest:                                               # 37
+    title: "Resting"                                  # 38
+    text: "Rest, and keep moving gently."             # 39
+"""
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """`text` with the one occurrence of `old` replaced; fails loudly if the base dialog changed."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in the base text"
+    return text.replace(old, new)
+
+
+def refusal(path: Path) -> str:
+    """Every line an admin would read when the dialog file is refused; fails the test if it loads."""
+    with pytest.raises(DialogError) as error:
+        load_dialog(path)
+    return str(error.value)
+
+
+def drop_lines(text: str, first: int, last: int) -> str:
+    """`text` without lines `first` to `last` (1-based, inclusive)."""
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[: first - 1] + lines[last:])

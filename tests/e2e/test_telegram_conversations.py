@@ -1,0 +1,156 @@
+"""Whole conversations through the real bot process, python-telegram-bot and a local Bot API server."""
+
+from __future__ import annotations
+
+from botprocess import BotProcess
+
+from bot.testing import BotApiServer
+
+
+async def test_start_shows_the_disclaimer_then_the_first_question_with_buttons(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    alice = server.user(1001, "Alice")
+    await alice.send_command("/start")
+    welcome = await alice.next_message()
+    assert "not a diagnosis" in welcome.plain_text
+    question = await alice.next_message()
+    assert question.plain_text.startswith("Hi! This short example")
+    assert [b.text for row in question.buttons for b in row] == ["Start", "Read about the format"]
+
+
+async def test_tapping_through_to_an_outcome_keeps_each_answer_readable(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    alice = server.user(1002, "Alice")
+    await alice.send_command("/start")
+    await alice.next_message()
+    await alice.next_message()
+    await alice.tap("Start")
+    edited = await alice.next_edit()
+    assert edited.plain_text.endswith("Your answer: Start")
+    assert not edited.buttons
+    await alice.next_message()
+    await alice.tap("No")
+    await alice.next_edit()
+    await alice.next_message()
+    await alice.tap("A week or more")
+    await alice.next_edit()
+    advice = await alice.wait_for("Book an appointment")
+    assert "Because you said: it has lasted a week or more." in advice.plain_text
+    assert "Test Clinic: 555-0100" in advice.plain_text
+    assert [b.text for row in advice.buttons for b in row] == ["⬅ Change an answer", "↻ Start again"]
+
+
+async def test_an_emergency_answer_gives_the_number_first_in_bold(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    bob = server.user(1003, "Bob")
+    await bob.send_command("/start")
+    await bob.wait_for("Hi!")
+    await bob.tap("Start")
+    await bob.wait_for("trouble breathing")
+    await bob.tap("Yes")
+    advice = await bob.wait_for("Call 911 now")
+    assert advice.text.startswith("<b>Call 911 now.</b>")
+
+
+async def test_typed_answers_work_and_an_unclear_one_repeats_the_question(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    carol = server.user(1004, "Carol")
+    await carol.send("/start")
+    await carol.wait_for("Hi!")
+    await carol.send("1")
+    await carol.wait_for("trouble breathing")
+    await carol.send("maybe?")
+    again = await carol.wait_for("Sorry, I did not understand")
+    assert "trouble breathing" in again.plain_text
+    await carol.send("nope")
+    await carol.wait_for("How long have you had it?")
+
+
+async def test_back_and_restart_by_command_and_button(server: BotApiServer, bot: BotProcess) -> None:
+    dan = server.user(1005, "Dan")
+    await dan.send("/start")
+    await dan.wait_for("Hi!")
+    await dan.tap("Start")
+    await dan.wait_for("trouble breathing")
+    await dan.tap("No")
+    question = await dan.wait_for("How long")
+    assert [b.text for b in question.buttons[-1]] == ["⬅ Back"]
+    await dan.tap("⬅ Back")
+    await dan.wait_for("trouble breathing")
+    await dan.send("/back")
+    await dan.wait_for("Hi!")
+    await dan.send("/restart")
+    await dan.wait_for("Hi!")
+
+
+async def test_a_button_from_an_earlier_question_explains_itself(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    erin = server.user(1006, "Erin")
+    await erin.send("/start")
+    first = await erin.wait_for("Hi!")
+    await erin.send("start")  # typed, so the buttons of the first question are taken away...
+    await erin.wait_for("trouble breathing")
+    # ...but a client that still shows them (or a slow network) delivers a tap on the old question.
+    tap = await erin.forge_tap("welcome:read_about_the_format", message=first)
+    await tap.answered()
+    reply = await erin.wait_for("belongs to an earlier question")
+    assert "trouble breathing" in reply.plain_text
+
+
+async def test_forged_callback_data_never_moves_the_session(server: BotApiServer, bot: BotProcess) -> None:
+    frank = server.user(1007, "Frank")
+    await frank.send("/start")
+    await frank.wait_for("Hi!")
+    for forged in ("home:x", "call_now:yes", "danger:yes", "!nonsense", "x" * 64):
+        tap = await frank.forge_tap(forged)
+        await tap.answered()
+        reply = await frank.wait_for("Hi!")
+        assert "Hi!" in reply.plain_text
+
+
+async def test_stickers_photos_locations_edits_and_groups_get_a_friendly_reply(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    gina = server.user(1008, "Gina")
+    await gina.send_sticker()
+    assert "only read text and button taps" in (await gina.next_message()).plain_text
+    await gina.send_photo()
+    assert "only read text and button taps" in (await gina.next_message()).plain_text
+    await gina.send_location(52.5, 13.4)
+    assert "only read text and button taps" in (await gina.next_message()).plain_text
+    await gina.send("hello")
+    assert "not a diagnosis" in (await gina.next_message()).plain_text  # a first hello is welcomed
+    await gina.next_message()
+    await gina.edit_last("hello again")
+    assert "edited messages" in (await gina.next_message()).plain_text
+    group = server.group("Family")
+    await gina.send("/start", chat=group)
+    assert "private chat" in (await group.next_message()).plain_text
+
+
+async def test_help_why_about_privacy_and_unknown_commands(server: BotApiServer, bot: BotProcess) -> None:
+    hal = server.user(1009, "Hal")
+    await hal.send("/help")
+    assert "/back" in (await hal.next_message()).plain_text
+    await hal.send("/start")
+    await hal.wait_for("Hi!")
+    await hal.tap("Start")
+    await hal.wait_for("trouble breathing")
+    await hal.send("/why")
+    assert (await hal.wait_for("can be an emergency")).plain_text == "Trouble breathing can be an emergency."
+    await hal.send("/about")
+    assert "Test Clinic: 555-0100" in (await hal.next_message()).plain_text
+    await hal.send("/privacy")
+    assert "/forget" in (await hal.next_message()).plain_text
+    await hal.send("/reload")  # an admin command: for a patient it does not exist
+    assert "do not know that command" in (await hal.next_message()).plain_text
+
+
+async def test_commands_are_registered_at_start(server: BotApiServer, bot: BotProcess) -> None:
+    [call] = server.calls_to("setMyCommands")
+    assert "forget" in str(call.params)

@@ -1,0 +1,122 @@
+"""The bot survives what happens in real life: kill -9, floods of 429, erasing data, dialog edits."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from botprocess import BotProcess
+
+from bot.testing import BotApiServer, ChatMessage, ScriptedUser
+
+
+async def _to_how_long(user: ScriptedUser, question: str = "How long") -> ChatMessage:
+    await user.send("/start")
+    await user.wait_for("Hi!")
+    await user.tap("Start")
+    await user.wait_for("trouble breathing")
+    await user.tap("No")
+    return await user.wait_for(question)
+
+
+async def test_after_kill_9_and_a_restart_the_user_simply_taps_the_next_button(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    ivy = server.user(2001, "Ivy")
+    await _to_how_long(ivy)
+    await bot.kill()
+    await bot.start()
+    await ivy.tap("A week or more")  # the button sent before the crash
+    advice = await ivy.wait_for("Book an appointment")
+    assert "it has lasted a week or more" in advice.plain_text
+
+
+async def test_a_flood_of_429_answers_is_waited_out_and_every_reply_arrives_once(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    server.faults.rate_limit("sendMessage", retry_after=1, times=3)
+    jo = server.user(2002, "Jo")
+    await jo.send("/start")
+    await jo.wait_for("Hi!", timeout=15)
+    texts = [m.plain_text for m in jo.messages]
+    assert len(texts) == 2
+    assert texts[0].startswith("Example check")
+
+
+async def test_forget_asks_first_then_erases_every_row_of_the_user(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    kim = server.user(2003, "Kim")
+    await _to_how_long(kim)
+    database = bot.workdir / "sessions.sqlite3"
+    rows = "SELECT COUNT(*) FROM sessions WHERE chat_id = 2003"
+    assert sqlite3.connect(database).execute(rows).fetchone() == (1,)
+    await kim.send("/forget")
+    await kim.wait_for("Erase everything")
+    await kim.tap("No, keep it")
+    await kim.wait_for("Nothing was erased")
+    assert sqlite3.connect(database).execute(rows).fetchone() == (1,)
+    await kim.send("/forget")
+    await kim.wait_for("Erase everything")
+    await kim.tap("Yes, erase everything")
+    await kim.wait_for("everything I kept about you is erased")
+    assert sqlite3.connect(database).execute(rows).fetchone() == (0,)
+
+
+async def test_a_dialog_edit_goes_live_and_a_broken_one_reaches_the_admins(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    admin = server.user(9000, "Admin")
+    await admin.send("/status")
+    before = (await admin.next_message()).plain_text
+    assert before.startswith("Serving dialog example, version ")
+    path = bot.workdir / "dialogs" / "example.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("How long have you had it?", "Since when have you had it?"))
+    async with asyncio.timeout(10):  # the watcher picks the change up within a second or so
+        while (await _status(admin)).split(",")[1] == before.split(",")[1]:
+            await asyncio.sleep(0.1)
+    await _to_how_long(server.user(2004, "Lee"), "Since when")
+
+    path.write_text(text.replace("next: how_long", "next: how_lnog"))
+    refused = await admin.wait_for("refused", timeout=10)
+    assert "example.yaml:32: step 'danger': unknown next step 'how_lnog'" in refused.plain_text
+    await _to_how_long(server.user(2005, "Mia"), "Since when")  # the last good version serves
+
+
+async def _status(admin: ScriptedUser) -> str:
+    await admin.send("/status")
+    return (await admin.next_message()).plain_text
+
+
+async def test_long_outcomes_are_split_below_4096_characters_after_a_typing_action(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    path = bot.workdir / "dialogs" / "example.yaml"
+    long_topic = " ".join(["Rest a little and move gently."] * 120)
+    path.write_text(
+        path.read_text()
+        .replace(
+            'text: "Topics hold the teaching text. Outcomes show the topics that match the answers."',
+            f'text: "{long_topic}"\n  more:\n    title: "More"\n    text: "{long_topic}"',
+        )
+        .replace("show: [about]\n\n  home", "show: [about, more]\n\n  home")
+    )
+    await bot.stop()
+    await bot.start()
+    max_ = server.user(2006, "Max")
+    await max_.send("/start")
+    await max_.wait_for("Hi!")
+    await max_.tap("Start")
+    await max_.wait_for("trouble breathing")
+    await max_.tap("No")
+    await max_.wait_for("How long")
+    await max_.tap("A week or more")
+    first = await max_.wait_for("Book an appointment")
+    last = await max_.wait_for(lambda m: any(b.text == "↻ Start again" for row in m.buttons for b in row))
+    advice = [m for m in max_.messages if m.message_id >= first.message_id]
+    assert last is advice[-1]
+    assert len(advice) >= 2
+    assert all(len(m.text) <= 4096 for m in advice)
+    assert sum("Rest a little" in m.plain_text for m in advice) >= 2
+    assert [a.params.get("action") for a in server.calls_to("sendChatAction")][-1] == "typing"

@@ -1,0 +1,131 @@
+"""The clinic's settings: defaults, its own config.yaml, the token from the environment, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_config
+from bot.problems import ConfigError
+
+TOKEN = "123456:AAE-secret-token-value"  # noqa: S105 - made-up tokens for the tests
+FILE_TOKEN = "654321:AAE-token-in-the-file"  # noqa: S105
+
+
+def write_config(tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refusal(path):
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ={})
+    return str(error.value)
+
+
+def test_without_a_file_the_embedded_defaults_are_used(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, environ={})
+    assert config.token is None
+    assert config.base_url == "https://api.telegram.org/bot"
+    assert config.storage_url == f"sqlite:///{tmp_path}/clinic-bot.sqlite3"
+    assert (config.dialogs_dir, config.dialog) == (tmp_path / "dialogs", "example")
+    assert config.clinic.placeholders() == {
+        "clinic_name": "Example Clinic",
+        "clinic_phone": "+1 555 0100",
+        "booking_url": "https://clinic.example/book",
+        "emergency_number": "911",
+    }
+    assert (config.admins, config.source) == ((), "the embedded defaults")
+    assert not config.emergency_number_set
+
+
+def test_the_clinics_file_overrides_the_defaults_and_keeps_the_rest(tmp_path):
+    path = write_config(
+        tmp_path,
+        'clinic:\n  name: Health Hub\n  emergency_number: "112"\ndialog: upper-back-pain\nadmins: [42, 43]\n',
+    )
+    config = load_config(path, environ={})
+    assert (config.clinic.name, config.clinic.emergency_number, config.clinic.phone) == (
+        "Health Hub",
+        "112",
+        "+1 555 0100",
+    )
+    assert (config.dialog, config.admins, config.source) == ("upper-back-pain", (42, 43), str(path))
+    assert config.emergency_number_set
+
+
+def test_relative_paths_are_relative_to_the_config_file_not_to_where_the_bot_started(tmp_path, monkeypatch):
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    path = write_config(folder, "storage:\n  url: sqlite:///data/bot.sqlite3\ndialogs: my-dialogs\n")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(path, environ={})
+    assert config.storage_url == f"sqlite:///{folder}/data/bot.sqlite3"
+    assert config.dialogs_dir == folder / "my-dialogs"
+
+
+def test_an_unquoted_emergency_number_keeps_its_leading_zeros(tmp_path):
+    """Australia's 000 would be the number 0 in YAML 1.1; we keep the text as written."""
+    config = load_config(write_config(tmp_path, "clinic:\n  emergency_number: 000\n"), environ={})
+    assert config.clinic.emergency_number == "000"
+
+
+def test_the_token_from_the_environment_wins_over_the_file(tmp_path):
+    path = write_config(tmp_path, f"telegram:\n  token: {FILE_TOKEN}\n")
+    assert load_config(path, environ={"TELEGRAM_BOT_TOKEN": TOKEN}).token == TOKEN
+    assert load_config(path, environ={}).token == FILE_TOKEN
+
+
+def test_a_null_token_in_the_file_means_no_token(tmp_path):
+    path = write_config(tmp_path, "telegram:\n  token: null\n")
+    assert load_config(path, environ={}).token is None
+
+
+def test_the_config_never_shows_the_token_when_printed_or_logged(tmp_path):
+    config = load_config(None, environ={"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert config.token == TOKEN
+    assert TOKEN not in repr(config)
+    assert TOKEN not in str(config)
+    assert TOKEN not in f"{config!r} {[config]} {config.clinic!r}"
+
+
+def test_an_unknown_key_suggests_the_closest_and_names_its_line(tmp_path):
+    path = write_config(tmp_path, "clinic:\n  name: Health Hub\n  phnoe: '555 0100'\n")
+    assert refusal(path) == (
+        f"{path}:3: clinic: unknown key 'phnoe' (did you mean 'phone'?); "
+        "allowed: booking_url, emergency_number, name, phone"
+    )
+
+
+def test_a_storage_url_that_is_neither_sqlite_nor_postgresql_is_refused(tmp_path):
+    path = write_config(tmp_path, "storage:\n  url: mysql://localhost/bot\n")
+    assert refusal(path) == (
+        f"{path}:2: storage.url should start with sqlite:/// (a file) or postgresql:// (a server)"
+    )
+
+
+def test_a_clinic_value_longer_than_the_dialog_checks_allow_is_refused(tmp_path):
+    """Message lengths are checked with placeholders of 200 characters, so longer ones are refused."""
+    path = write_config(tmp_path, f"clinic:\n  name: {'x' * 201}\n")
+    assert refusal(path) == f"{path}:2: clinic.name is longer than 200 characters; shorten it"
+
+
+def test_an_unquoted_yes_as_a_clinic_value_must_be_quoted(tmp_path):
+    path = write_config(tmp_path, "clinic:\n  name: Yes\n")
+    assert refusal(path) == f"{path}:2: clinic.name: YAML reads Yes as true/false; put it in quotes: 'Yes'"
+
+
+def test_admins_must_be_telegram_user_ids(tmp_path):
+    path = write_config(tmp_path, "admins: [42, alice]\n")
+    assert refusal(path) == f"{path}:1: admins: a Telegram user id should be a whole number"
+
+
+def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
+    path = write_config(tmp_path, "storage:\n  url: mysql://x\nclinic:\n  nmae: Hub\n")
+    assert [line.split(": ", 1)[0] for line in refusal(path).splitlines()] == [f"{path}:2", f"{path}:4"]
+
+
+def test_a_missing_config_file_is_refused(tmp_path):
+    path = tmp_path / "config.yaml"
+    assert refusal(path) == f"{path}:1: cannot read the file: No such file or directory"
