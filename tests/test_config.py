@@ -29,7 +29,7 @@ def test_without_a_file_the_embedded_defaults_are_used(tmp_path, monkeypatch):
     assert config.token is None
     assert config.base_url == "https://api.telegram.org/bot"
     assert config.storage_url == f"sqlite:///{tmp_path}/clinic-bot.sqlite3"
-    assert (config.dialogs_dir, config.dialog) == (tmp_path / "dialogs", "example")
+    assert (config.dialogs_dir, config.dialog) == (tmp_path / "dialogs", "upper-back-pain")
     assert config.clinic.placeholders() == {
         "clinic_name": "Example Clinic",
         "clinic_phone": "+1 555 0100",

@@ -186,6 +186,18 @@ def test_a_topic_with_a_condition_is_shown_only_when_the_facts_match(values):
     assert walk(engine, "no", "not sure")[1].outcome.topics == ()
 
 
+def test_a_topic_listed_twice_whose_conditions_both_match_is_shown_once(values):
+    """Regression: two `{topic, when}` entries for one topic used to show it twice."""
+    text = edit(
+        MINIMAL,
+        "    show: [{topic: rest, when: {duration: short}}]    # 35",
+        "    show: [{topic: rest, when: {duration: short}}, {topic: rest, when: {duration: [short, long]}}]",
+    )
+    engine = Engine(load_dialog_text(text), values)
+    assert walk(engine, "no", "a few days")[1].outcome.topics == ("rest",)
+    assert walk(engine, "no", "a few days")[1].text.count("**Resting**") == 1
+
+
 def test_an_outcome_can_replace_the_dialogs_safety_net(values):
     text = edit(
         MINIMAL,

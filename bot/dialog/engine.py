@@ -206,7 +206,7 @@ class Engine:
         step = self.dialog.steps[session.step]
         if facts is None:
             facts = self._facts(session.answers)
-        topics = tuple(s.topic for s in step.show if holds(s.when, facts))
+        topics = tuple(dict.fromkeys(s.topic for s in step.show if holds(s.when, facts)))
         blocks = [self._fill(step.text)]
         outcome = None
         if step.kind is StepKind.OUTCOME and step.urgency is not None:
