@@ -80,7 +80,7 @@ def load_scenarios(path: Path) -> list[Scenario]:
         if "topics" in expect:
             topic_items = r.sequence(expect["topics"], f"{what}: expect topics") or []
             topics = tuple(t for t in (r.text(n, f"{what}: topic") for n in topic_items) if t)
-        if level is None and outcome is None and topics is None:
+        if not expect:
             r.problem(item, f"{what}: 'expect' needs level, outcome or topics")
             continue
         scenarios.append(

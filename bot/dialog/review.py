@@ -18,23 +18,71 @@ _LEVEL_WORDS = {
 _COLUMNS = ("level", "outcome", "answers", "topics", "source", "reviewed_by", "review_due")
 
 
+# One row of the table: the outcome, its topics, and per question the answers that lead there.
+_Row = tuple[str, tuple[str, ...], tuple[tuple[str, frozenset[str]], ...]]
+
+
+def merged_rows(dialog: Dialog) -> list[_Row]:
+    """Paths that differ in one answer only, with the same advice, become one row ("a | b").
+
+    Repeated until nothing merges, this turns thousands of paths into a table a clinician can
+    read: an answer that does not change the advice is shown as its alternatives side by side.
+    """
+    rows: set[_Row] = {
+        (r.outcome, r.topics, tuple((a.step, frozenset({a.label})) for a in r.answers))
+        for r in routes(dialog)
+    }
+    merged = True
+    while merged:
+        merged = False
+        longest = max((len(answers) for _o, _t, answers in rows), default=0)
+        for position in range(longest):
+            groups: dict[tuple[object, ...], list[_Row]] = {}
+            for row in rows:
+                outcome, topics, answers = row
+                if position < len(answers):
+                    rest = answers[:position] + answers[position + 1 :]
+                    groups.setdefault((outcome, topics, answers[position][0], rest), []).append(row)
+            for members in groups.values():
+                if len(members) > 1:
+                    outcome, topics, answers = members[0]
+                    labels = frozenset().union(*(m[2][position][1] for m in members))
+                    combined = (*answers[:position], (answers[position][0], labels), *answers[position + 1 :])
+                    rows.difference_update(members)
+                    rows.add((outcome, topics, combined))
+                    merged = True
+    return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], _describe(dialog, row)))
+
+
+def _urgency(dialog: Dialog, outcome: str) -> Urgency:
+    return dialog.steps[outcome].urgency or Urgency.SELF_CARE
+
+
+def _describe(dialog: Dialog, row: _Row) -> str:
+    parts = []
+    for step_id, labels in row[2]:
+        order = [o.label for o in dialog.steps[step_id].options if o.label in labels]
+        parts.append(f"{step_id}: {' | '.join(order)}")
+    return " -> ".join(parts) or "(no answers)"
+
+
 def _rows(dialog: Dialog) -> list[tuple[str, ...]]:
-    ordered = sorted(routes(dialog), key=lambda r: (-r.urgency, r.outcome))
-    rows: list[tuple[str, ...]] = []
-    for route in ordered:
-        review = dialog.steps[route.outcome].review
-        rows.append(
+    table: list[tuple[str, ...]] = []
+    for row in merged_rows(dialog):
+        outcome, topics, _answers = row
+        review = dialog.steps[outcome].review
+        table.append(
             (
-                _LEVEL_WORDS[route.urgency],
-                route.outcome,
-                route.describe(),
-                ", ".join(route.topics),
+                _LEVEL_WORDS[_urgency(dialog, outcome)],
+                outcome,
+                _describe(dialog, row),
+                ", ".join(topics),
                 review.source or "",
                 review.reviewed_by or "",
                 review.review_due or "",
             )
         )
-    return rows
+    return table
 
 
 def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
@@ -49,7 +97,9 @@ def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
     lines = [
         f"# Outcomes of '{dialog.title}' (version {dialog.version})",
         "",
-        f"{len(rows)} distinct answer paths. Signed off by: ____________________  Date: __________",
+        f"{len(rows)} rows; answers joined by | lead to the same advice.",
+        "",
+        "Signed off by: ____________________  Date: __________",
         "",
         "| # | " + " | ".join(_COLUMNS) + " |",
         "|---" * (len(_COLUMNS) + 1) + "|",

@@ -1,0 +1,77 @@
+"""The clinician's views: the outcome table to sign off, and what an edit changes for patients."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from dialog_helpers import DIALOGS, MINIMAL, edit
+
+from bot.cli import main
+from bot.dialog.loader import load_dialog, load_dialog_text
+from bot.dialog.paths import routes
+from bot.dialog.review import diff, merged_rows, outcome_table
+
+
+def test_every_path_of_the_small_dialog_is_a_row_with_its_answers_and_topics() -> None:
+    table = outcome_table(load_dialog_text(MINIMAL), "csv")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert [(r["level"], r["outcome"], r["answers"], r["topics"]) for r in rows] == [
+        ("urgent: see a doctor today", "doctor", "first: Yes", ""),
+        ("soon: book an appointment", "book", "first: No -> how_long: Weeks", "rest"),
+        ("self-care at home", "home", "first: No -> how_long: A few days", "rest"),
+    ]
+
+
+def test_answers_that_do_not_change_the_advice_share_one_row() -> None:
+    """Both durations end at 'book' here, so the table shows one row 'A few days | Weeks'."""
+    both = "{when: {duration: [short, long]}, next: book}"
+    dialog = load_dialog_text(edit(MINIMAL, "{when: {duration: long}, next: book}", both))
+    rows = merged_rows(dialog)
+    assert len(list(routes(dialog))) == 3
+    assert len(rows) == 2
+    assert "how_long: A few days \\| Weeks" in outcome_table(dialog)  # a | in a Markdown cell is escaped
+
+
+def test_the_shipped_dialog_table_stays_short_enough_to_sign() -> None:
+    dialog = load_dialog(DIALOGS / "upper-back-pain.yaml")
+    paths = list(routes(dialog))
+    rows = merged_rows(dialog)
+    assert len(paths) > 1000
+    assert len(rows) < len(paths) / 10
+    reached = {outcome for outcome, _topics, _answers in rows}
+    assert reached == {s.id for s in dialog.steps.values() if s.urgency is not None}
+
+
+def test_diff_reports_a_path_whose_advice_became_less_urgent() -> None:
+    old = load_dialog_text(MINIMAL)
+    new = load_dialog_text(edit(MINIMAL, "outcome: soon", "outcome: self_care"))
+    changes = [c.describe() for c in diff(old, new)]
+    assert changes == ["first: No -> how_long: Weeks: level soon -> self_care  <-- LESS URGENT"]
+
+
+def test_diff_of_a_dialog_with_itself_finds_nothing() -> None:
+    dialog = load_dialog_text(MINIMAL)
+    assert diff(dialog, dialog) == []
+
+
+def test_clinic_bot_diff_exits_1_when_advice_changes_and_0_when_not(tmp_path, capsys) -> None:
+    old = tmp_path / "old" / "mini.yaml"
+    new = tmp_path / "new" / "mini.yaml"
+    old.parent.mkdir()
+    new.parent.mkdir()
+    old.write_text(MINIMAL)
+    new.write_text(
+        edit(
+            MINIMAL,
+            '      - {label: "Yes", red_flag: urgent, next: doctor}',
+            '      - {label: "Yes", red_flag: urgent, next: doctor}\n'
+            '      - {label: "Not sure", next: how_long}',
+        )
+    )
+    assert main(["diff", str(old), str(old)]) == 0
+    assert "no answer path changes its advice" in capsys.readouterr().out
+    assert main(["diff", str(old), str(new)]) == 1
+    out = capsys.readouterr().out
+    assert "new path: first: Not sure -> how_long: A few days => self_care (home)" in out
+    assert "2 answer path(s) changed" in out
