@@ -124,10 +124,15 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     """Exit 0 when no answer path changes its advice, 1 when some do (like diff(1))."""
-    changes = diff(load_dialog(args.old), load_dialog(args.new))
+    changes = diff(load_dialog(args.old, any_name=True), load_dialog(args.new, any_name=True))
     for change in changes:
         print(change.describe())
-    print(f"{len(changes)} answer path(s) changed" if changes else "no answer path changes its advice")
+    paths = sum(change.paths for change in changes)
+    print(
+        f"{paths} answer path(s) changed, in {len(changes)} row(s)"
+        if changes
+        else "no answer path changes its advice"
+    )
     return 1 if changes else 0
 
 

@@ -56,7 +56,7 @@ def test_diff_of_a_dialog_with_itself_finds_nothing() -> None:
 
 
 def test_clinic_bot_diff_exits_1_when_advice_changes_and_0_when_not(tmp_path, capsys) -> None:
-    old = tmp_path / "old" / "mini.yaml"
+    old = tmp_path / "old" / "live-copy.yaml"  # an old version saved under another name
     new = tmp_path / "new" / "mini.yaml"
     old.parent.mkdir()
     new.parent.mkdir()
@@ -74,4 +74,16 @@ def test_clinic_bot_diff_exits_1_when_advice_changes_and_0_when_not(tmp_path, ca
     assert main(["diff", str(old), str(new)]) == 1
     out = capsys.readouterr().out
     assert "new path: first: Not sure -> how_long: A few days => self_care (home)" in out
-    assert "2 answer path(s) changed" in out
+    assert "2 answer path(s) changed, in 2 row(s)" in out
+
+
+def test_a_topic_change_on_hundreds_of_paths_is_reported_in_a_few_rows() -> None:
+    old = load_dialog(DIALOGS / "upper-back-pain.yaml")
+    text = (DIALOGS / "upper-back-pain.yaml").read_text(encoding="utf-8")
+    narrower = "{topic: cause_ageing, when: {age: over_65}}"
+    new = load_dialog_text(edit(text, "{topic: cause_ageing, when: {age: [over_50, over_65]}}", narrower))
+    changes = diff(old, new)
+    assert sum(c.paths for c in changes) > 100
+    assert len(changes) <= 10
+    assert all(c.describe().endswith(": no longer shows cause_ageing") for c in changes)
+    assert all("age: 50 to 64" in c.path for c in changes)

@@ -54,8 +54,12 @@ _KIND_KEYS = {
 }
 
 
-def load_dialog(path: Path, label: str | None = None) -> Dialog:
-    """Load and fully check a dialog file; `label` is the name used in messages (default: path)."""
+def load_dialog(path: Path, label: str | None = None, *, any_name: bool = False) -> Dialog:
+    """Load and fully check a dialog file; `label` is the name used in messages (default: path).
+
+    The file must be named after the dialog's id, since the bot finds dialogs by id; `any_name`
+    allows other names for copies being compared (e.g. an old version saved for `diff`).
+    """
     where = label or str(path)
     try:
         node = read_yaml(path, where)
@@ -63,7 +67,7 @@ def load_dialog(path: Path, label: str | None = None) -> Dialog:
     except LoadError as error:
         raise DialogError(error.problems) from None
     dialog = _build(node, data, where)
-    if dialog.id != path.stem:
+    if dialog.id != path.stem and not any_name:
         raise DialogError.single(
             where,
             dialog.lines.get("id", 1),

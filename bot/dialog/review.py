@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from math import prod
+from typing import TypeVar
 
 from bot.dialog.model import Dialog, Urgency
 from bot.dialog.paths import Route, routes
@@ -18,49 +21,58 @@ _LEVEL_WORDS = {
 _COLUMNS = ("level", "outcome", "answers", "topics", "source", "reviewed_by", "review_due")
 
 
-# One row of the table: the outcome, its topics, and per question the answers that lead there.
-_Row = tuple[str, tuple[str, ...], tuple[tuple[str, frozenset[str]], ...]]
+# Per question on a path, the answers that lead the same way.
+Answers = tuple[tuple[str, frozenset[str]], ...]
+Tag = TypeVar("Tag", bound=Hashable)
 
 
-def merged_rows(dialog: Dialog) -> list[_Row]:
-    """Paths that differ in one answer only, with the same advice, become one row ("a | b").
+def merge_paths(items: Iterable[tuple[Tag, Answers]]) -> set[tuple[Tag, Answers]]:
+    """Paths with the same tag that differ in one answer only become one path ("a | b").
 
     Repeated until nothing merges, this turns thousands of paths into a table a clinician can
     read: an answer that does not change the advice is shown as its alternatives side by side.
     """
-    rows: set[_Row] = {
-        (r.outcome, r.topics, tuple((a.step, frozenset({a.label})) for a in r.answers))
-        for r in routes(dialog)
-    }
+    rows = set(items)
     merged = True
     while merged:
         merged = False
-        longest = max((len(answers) for _o, _t, answers in rows), default=0)
+        longest = max((len(answers) for _tag, answers in rows), default=0)
         for position in range(longest):
-            groups: dict[tuple[object, ...], list[_Row]] = {}
+            groups: dict[tuple[object, ...], list[tuple[Tag, Answers]]] = {}
             for row in rows:
-                outcome, topics, answers = row
+                tag, answers = row
                 if position < len(answers):
                     rest = answers[:position] + answers[position + 1 :]
-                    groups.setdefault((outcome, topics, answers[position][0], rest), []).append(row)
+                    groups.setdefault((tag, answers[position][0], rest), []).append(row)
             for members in groups.values():
                 if len(members) > 1:
-                    outcome, topics, answers = members[0]
-                    labels = frozenset().union(*(m[2][position][1] for m in members))
+                    tag, answers = members[0]
+                    labels = frozenset().union(*(m[1][position][1] for m in members))
                     combined = (*answers[:position], (answers[position][0], labels), *answers[position + 1 :])
                     rows.difference_update(members)
-                    rows.add((outcome, topics, combined))
+                    rows.add((tag, combined))
                     merged = True
-    return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], _describe(dialog, row)))
+    return rows
+
+
+def _answers(route: Route) -> Answers:
+    return tuple((a.step, frozenset({a.label})) for a in route.answers)
+
+
+def merged_rows(dialog: Dialog) -> list[tuple[str, tuple[str, ...], Answers]]:
+    """The outcome table's rows: (outcome, topics, answers), most urgent first."""
+    merged = merge_paths(((r.outcome, r.topics), _answers(r)) for r in routes(dialog))
+    rows = [(outcome, topics, answers) for (outcome, topics), answers in merged]
+    return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], _describe(dialog, row[2])))
 
 
 def _urgency(dialog: Dialog, outcome: str) -> Urgency:
     return dialog.steps[outcome].urgency or Urgency.SELF_CARE
 
 
-def _describe(dialog: Dialog, row: _Row) -> str:
+def _describe(dialog: Dialog, answers: Answers) -> str:
     parts = []
-    for step_id, labels in row[2]:
+    for step_id, labels in answers:
         order = [o.label for o in dialog.steps[step_id].options if o.label in labels]
         parts.append(f"{step_id}: {' | '.join(order)}")
     return " -> ".join(parts) or "(no answers)"
@@ -69,13 +81,13 @@ def _describe(dialog: Dialog, row: _Row) -> str:
 def _rows(dialog: Dialog) -> list[tuple[str, ...]]:
     table: list[tuple[str, ...]] = []
     for row in merged_rows(dialog):
-        outcome, topics, _answers = row
+        outcome, topics, answers = row
         review = dialog.steps[outcome].review
         table.append(
             (
                 _LEVEL_WORDS[_urgency(dialog, outcome)],
                 outcome,
-                _describe(dialog, row),
+                _describe(dialog, answers),
                 ", ".join(topics),
                 review.source or "",
                 review.reviewed_by or "",
@@ -110,38 +122,76 @@ def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
     return "\n".join(lines) + "\n"
 
 
+# What changes on a path: level and outcome before and after (None: the path is new or gone),
+# and the topics it gains and loses. Paths with the same change are merged.
 @dataclass(frozen=True)
 class Change:
     path: str
-    before: Route | None
-    after: Route | None
+    answers: Answers
+    level: tuple[Urgency | None, Urgency | None]
+    outcome: tuple[str | None, str | None]
+    topics_added: tuple[str, ...]
+    topics_removed: tuple[str, ...]
+
+    @property
+    def paths(self) -> int:
+        """How many answer paths this row stands for."""
+        return prod(len(labels) for _step, labels in self.answers)
 
     def describe(self) -> str:
-        before, after = self.before, self.after
-        if before is None:
-            return f"new path: {self.path} => {after.urgency.key} ({after.outcome})" if after else ""
-        if after is None:
-            return f"path removed: {self.path} (was {before.urgency.key}, {before.outcome})"
+        (was, now), (was_outcome, now_outcome) = self.level, self.outcome
+        if was is None:
+            return f"new path: {self.path} => {now.key if now is not None else ''} ({now_outcome})"
+        if now is None:
+            return f"path removed: {self.path} (was {was.key}, {was_outcome})"
         parts = []
-        if before.urgency != after.urgency:
-            warning = "  <-- LESS URGENT" if after.urgency < before.urgency else ""
-            parts.append(f"level {before.urgency.key} -> {after.urgency.key}{warning}")
-        if before.outcome != after.outcome:
-            parts.append(f"outcome {before.outcome} -> {after.outcome}")
-        if before.topics != after.topics:
-            parts.append(f"topics [{', '.join(before.topics)}] -> [{', '.join(after.topics)}]")
+        if was != now:
+            warning = "  <-- LESS URGENT" if now < was else ""
+            parts.append(f"level {was.key} -> {now.key}{warning}")
+        if was_outcome != now_outcome:
+            parts.append(f"outcome {was_outcome} -> {now_outcome}")
+        if self.topics_added:
+            parts.append(f"now also shows {', '.join(self.topics_added)}")
+        if self.topics_removed:
+            parts.append(f"no longer shows {', '.join(self.topics_removed)}")
         return f"{self.path}: " + "; ".join(parts)
 
 
+_Delta = tuple[
+    tuple[Urgency | None, Urgency | None], tuple[str | None, str | None], tuple[str, ...], tuple[str, ...]
+]
+
+
 def diff(old: Dialog, new: Dialog) -> list[Change]:
-    """Answer paths whose advice differs between two versions; paths are matched by step and option ids."""
+    """Answer paths whose advice differs between two versions, matched by step and option ids.
+
+    Paths with the same change that differ in one answer are merged, as in the outcome table.
+    """
     before = {r.key: r for r in routes(old)}
     after = {r.key: r for r in routes(new)}
-    changes = []
+    changed: list[tuple[_Delta, Answers]] = []
     for key in [*before, *(k for k in after if k not in before)]:
         was, now = before.get(key), after.get(key)
-        if was and now and (was.urgency, was.outcome, was.topics) == (now.urgency, now.outcome, now.topics):
-            continue
-        shown = now or was
-        changes.append(Change(shown.describe() if shown else "", was, now))
-    return changes
+        delta = _delta(was, now)
+        if delta is not None:
+            changed.append((delta, _answers(now or was)))  # type: ignore[arg-type]
+    changes = [
+        Change(_describe(new if delta[0][1] is not None else old, answers), answers, *delta)
+        for delta, answers in merge_paths(changed)
+    ]
+    return sorted(changes, key=lambda c: (c.level[0] is None, c.level[1] is None, c.path))
+
+
+def _delta(was: Route | None, now: Route | None) -> _Delta | None:
+    if was is not None and now is not None:
+        if (was.urgency, was.outcome, was.topics) == (now.urgency, now.outcome, now.topics):
+            return None
+        added = tuple(t for t in now.topics if t not in was.topics)
+        removed = tuple(t for t in was.topics if t not in now.topics)
+        return (was.urgency, now.urgency), (was.outcome, now.outcome), added, removed
+    return (
+        (was.urgency if was else None, now.urgency if now else None),
+        (was.outcome if was else None, now.outcome if now else None),
+        (),
+        (),
+    )
