@@ -138,9 +138,11 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    files = _yaml_files(args.paths or [config.dialogs_dir / "scenarios"])
+    default = config.dialogs_dir / "scenarios"
+    files = _yaml_files(args.paths or ([default] if default.is_dir() else []))
     if not files:
-        print("no scenario files found", file=sys.stderr)
+        where = ", ".join(map(str, args.paths or [default]))
+        print(f"no scenario files (*.yaml) found in {where}", file=sys.stderr)
         return 1
     results = run_files(files, engines_by_id(config.dialogs_dir, config.clinic.placeholders()))
     for result in results:
@@ -227,7 +229,7 @@ def _validate(args: argparse.Namespace) -> int:
         warned = f", {len(notes)} warning(s)" if notes else ""
         print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe{warned})")
     if not files:
-        print("no dialog files found", file=sys.stderr)
+        print(f"no dialog files (*.yaml) found in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
     return 1 if failed else 0
 

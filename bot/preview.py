@@ -86,7 +86,7 @@ def chat_terminal(
             out.write("  (The check is finished: type back, restart or quit.)\n")
         out.write("\n")
 
-    out.write(f"{engine.dialog.title}\n{COMMANDS}\n\n")
+    out.write(f"{engine.fill(engine.dialog.title)}\n{COMMANDS}\n\n")
     session, reply = engine.start()
     show(reply)
     while True:

@@ -26,6 +26,9 @@ _ALLOWED_TAGS = _TEXT_LIKE | {BOOL, NULL, _TAG + "seq", _TAG + "map"}
 
 # Hints for PyYAML's own syntax messages, which assume the reader knows YAML.
 _SYNTAX_HINTS = (
+    ("but found '*'", "a text that starts with * (such as **bold**) must be put in quotes"),
+    ("expected ',' or ']'", "a [ list ] is not closed, or a text in it must be put in quotes"),
+    ("expected ',' or '}'", "a { } group is not closed, or a text that starts with { must be put in quotes"),
     ("found character '\\t'", "indent with spaces, not tabs"),
     ("mapping values are not allowed", "a text that contains ': ' must be put in quotes"),
     ("could not find expected ':'", "check the indentation, or put the text in quotes"),

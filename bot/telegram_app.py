@@ -42,7 +42,7 @@ from bot import render
 from bot.config import Config
 from bot.conversations import Conversations
 from bot.dialog.engine import Reply
-from bot.dialog.text import fill, to_html
+from bot.dialog.text import to_html
 from bot.library import DialogLibrary, Status, watch
 from bot.problems import Problem
 from bot.store import SessionStore
@@ -189,8 +189,9 @@ class TelegramFrontEnd:
 
     async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
         reply = self.conversations.start(chat)
-        dialog = self.engine().dialog
-        welcome = f"<b>{html.escape(dialog.title)}</b>\n{to_html(self._fill(dialog.disclaimer))}"
+        engine = self.engine()
+        title, disclaimer = engine.fill(engine.dialog.title), engine.fill(engine.dialog.disclaimer)
+        welcome = f"<b>{html.escape(title)}</b>\n{to_html(disclaimer)}"
         await self._clear_keyboard(context, chat)
         await context.bot.send_message(chat, welcome)
         await self._send(context, chat, reply)
@@ -254,7 +255,7 @@ class TelegramFrontEnd:
 
     async def _about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         dialog = self.engine().dialog
-        await context.bot.send_message(_chat_id(update), to_html(self._fill(dialog.contact)))
+        await context.bot.send_message(_chat_id(update), to_html(self.engine().fill(dialog.contact)))
 
     async def _privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(_chat_id(update), html.escape(PRIVACY))
@@ -347,9 +348,6 @@ class TelegramFrontEnd:
             users[0] -= 1
             if not users[0]:
                 del self._locks[chat]
-
-    def _fill(self, text: str) -> str:
-        return fill(text, self.config.clinic.placeholders())
 
     def _user_hash(self, update: object) -> str:
         user = update.effective_user if isinstance(update, Update) else None

@@ -68,7 +68,7 @@ def test_validate_the_shipped_dialogs_folder_passes():
 
 def test_validate_an_empty_folder_says_no_dialogs_were_found(tmp_path, capsys):
     assert main(["validate", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == "no dialog files found\n"
+    assert capsys.readouterr().err == f"no dialog files (*.yaml) found in {tmp_path}\n"
 
 
 def test_validate_a_missing_file_says_it_cannot_be_read(tmp_path, capsys):

@@ -492,7 +492,7 @@ def test_validator_warning_is_documented(
 @pytest.mark.parametrize(
     ("paths", "message"),
     [
-        (["empty_folder"], "no dialog files found"),
+        (["empty_folder"], "no dialog files (*.yaml) found in empty_folder"),
         (["dialogs/missing.yaml"], "dialogs/missing.yaml:1: cannot read the file: No such file or directory"),
     ],
 )

@@ -407,3 +407,52 @@ def test_all_text_and_graph_problems_are_reported_at_once_sorted_by_line(write_d
         f"{path}:15",
         f"{path}:31",
     ]
+
+
+# --- Rules added after reading the admin guide ---------------------------------------------------
+
+
+def test_red_flag_true_asks_for_a_level(write_dialog):
+    path = write_dialog(edit(MINIMAL, "red_flag: urgent, next: doctor", "red_flag: true, next: doctor"))
+    assert refusal(path) == (
+        f"{path}:14: step 'first', option 1: red_flag: write a level, not true: "
+        "one of self_care, soon, urgent, emergency"
+    )
+
+
+def test_a_self_care_red_flag_is_refused_because_it_promises_nothing(write_dialog):
+    path = write_dialog(edit(MINIMAL, "red_flag: urgent, next: doctor", "red_flag: self_care, next: doctor"))
+    assert refusal(path) == (
+        f"{path}:14: step 'first', option 1: red_flag: self_care promises nothing; "
+        "use soon, urgent or emergency"
+    )
+
+
+def test_a_fact_without_values_is_refused_with_an_example(write_dialog):
+    path = write_dialog(edit(MINIMAL, "  duration: [short, long]  ", "  duration: []\n  pain: [low, high]"))
+    assert refusal(path).splitlines()[0] == (
+        f"{path}:8: fact 'duration' has no values; list them, e.g. duration: [short, long]"
+    )
+
+
+def test_a_placeholder_in_a_label_is_refused(write_dialog):
+    path = write_dialog(
+        edit(MINIMAL, '{label: "No", next: how_long}', '{label: "No, call {clinic_phone}", next: how_long}')
+    )
+    assert refusal(path) == (
+        f"{path}:15: step 'first', option 'No, call {{clinic_phone}}': labels are shown exactly as written, "
+        "so placeholders and braces do not work in them; put them into the question"
+    )
+
+
+def test_a_label_that_is_only_a_number_is_refused(write_dialog):
+    path = write_dialog(edit(MINIMAL, '{label: "Weeks", set:', '{label: "14", set:'))
+    assert refusal(path) == (
+        f"{path}:20: step 'how_long', option '14': a label that is only a number would be read as the "
+        "position of an answer when typed; add a word, e.g. '3 days'"
+    )
+
+
+def test_an_unquoted_text_starting_with_stars_gets_a_hint_about_quotes(write_dialog):
+    path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', "say: **Rest** at home."))
+    assert refusal(path).endswith("(a text that starts with * (such as **bold**) must be put in quotes)")

@@ -151,7 +151,19 @@ def _labels(dialog: Dialog) -> Iterator[tuple[int, str]]:
                         "give the option a short 'id:'"
                     ),
                 )
+            if "{" in option.label or "}" in option.label:
+                yield (
+                    option.line,
+                    f"{what}: labels are shown exactly as written, so placeholders and braces "
+                    "do not work in them; put them into the question",
+                )
             key = normalise(option.label)
+            if key.isdigit():
+                yield (
+                    option.line,
+                    f"{what}: a label that is only a number would be read as the position of an "
+                    "answer when typed; add a word, e.g. '3 days'",
+                )
             if key in seen:
                 yield (
                     option.line,

@@ -207,12 +207,12 @@ class Engine:
         if facts is None:
             facts = self._facts(session.answers)
         topics = tuple(dict.fromkeys(s.topic for s in step.show if holds(s.when, facts)))
-        blocks = [self._fill(step.text)]
+        blocks = [self.fill(step.text)]
         outcome = None
         if step.kind is StepKind.OUTCOME and step.urgency is not None:
             reasons = tuple(
                 dict.fromkeys(
-                    self._fill(reason)
+                    self.fill(reason)
                     for answer in session.answers
                     if (reason := self._options[answer].because)
                 )
@@ -223,21 +223,22 @@ class Engine:
         blocks += [self._topic_block(topic) for topic in topics]
         if outcome is not None:
             if outcome.urgency is not Urgency.EMERGENCY:
-                blocks.append(self._fill(step.safety_net or self.dialog.safety_net))
-            blocks += [self._fill(self.dialog.contact), self._fill(self.dialog.disclaimer)]
+                blocks.append(self.fill(step.safety_net or self.dialog.safety_net))
+            blocks += [self.fill(self.dialog.contact), self.fill(self.dialog.disclaimer)]
         return Reply(
             step=step.id,
             blocks=tuple(blocks),
             options=step.options,
             outcome=outcome,
             notice=notice,
-            why=self._fill(step.why) if step.why else None,
+            why=self.fill(step.why) if step.why else None,
             can_go_back=bool(session.answers),
         )
 
     def _topic_block(self, topic_id: str) -> str:
         topic = self.dialog.topics[topic_id]
-        return f"**{self._fill(topic.title)}**\n{self._fill(topic.text)}"
+        return f"**{self.fill(topic.title)}**\n{self.fill(topic.text)}"
 
-    def _fill(self, text: str) -> str:
+    def fill(self, text: str) -> str:
+        """A dialog text with the clinic's values in its placeholders."""
         return fill(text, self._values)

@@ -37,7 +37,7 @@ from bot.dialog.schema import (
     TOPIC_KEYS,
 )
 from bot.problems import DialogError, LoadError
-from bot.strict_yaml import Reader, did_you_mean, line_of, parse_yaml, read_yaml
+from bot.strict_yaml import BOOL, Reader, did_you_mean, line_of, parse_yaml, read_yaml
 
 NAME = re.compile(NAME_PATTERN)
 DIALOG_ID = re.compile(DIALOG_ID_PATTERN)
@@ -156,6 +156,10 @@ class _DialogReader:
                     self.r.problem(item, f"fact '{name}': value '{value}' is listed twice")
                 elif value is not None:
                     values.append(value)
+            if not values and isinstance(value_node, yaml.SequenceNode):
+                self.r.problem(
+                    value_node, f"fact '{name}' has no values; list them, e.g. {name}: [short, long]"
+                )
             facts[name] = tuple(values)
         return facts
 
@@ -244,6 +248,10 @@ class _DialogReader:
         )
 
     def _level(self, node: yaml.Node, what: str) -> Urgency | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:  # `red_flag: true`, as a guess
+            levels = ", ".join(Urgency.names())
+            self.r.problem(node, f"{what}: write a level, not {node.value}: one of {levels}")
+            return None
         value = self.r.text(node, what)
         if value is None:
             return None
@@ -281,6 +289,11 @@ class _DialogReader:
                 )
                 continue
             red_flag = self._level(fields["red_flag"], f"{where}: red_flag") if "red_flag" in fields else None
+            if red_flag is Urgency.SELF_CARE:
+                self.r.problem(
+                    fields["red_flag"],
+                    f"{where}: red_flag: self_care promises nothing; use soon, urgent or emergency",
+                )
             because = self.r.text(fields["because"], f"{where}: because") if "because" in fields else None
             options.append(
                 Option(
