@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -15,13 +16,15 @@ from bot.problems import ConfigError, LoadError
 from bot.strict_yaml import Reader, parse_yaml, read_yaml
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
+DEFAULT_RETENTION_DAYS = 30  # privacy.retention_days when the config does not say
 TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
-_KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins"}
+_KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins", "privacy"}
 _TELEGRAM_KEYS = {"token", "base_url", "webhook"}
 _WEBHOOK_KEYS = {"url", "listen", "port", "secret_token"}
 _STORAGE_KEYS = {"url"}
 _CLINIC_KEYS = {"name", "phone", "booking_url", "emergency_number"}
+_PRIVACY_KEYS = {"retention_days"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Config:
     dialog: str
     clinic: Clinic
     admins: tuple[int, ...]
+    retention_days: int  # sessions untouched this long are erased
     source: str  # the file it came from, or "the embedded defaults"
     emergency_number_set: bool  # named by the clinic's own file, not taken from the defaults
 
@@ -102,6 +106,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
             emergency_number=str(values["clinic.emergency_number"]),
         ),
         admins=cast(tuple[int, ...], values["admins"]),
+        retention_days=cast(int, values.get("privacy.retention_days", DEFAULT_RETENTION_DAYS)),
         source=str(path) if path else "the embedded defaults",
         emergency_number_set="clinic.emergency_number" in own,
     )
@@ -149,7 +154,20 @@ def _read_layer(node: yaml.Node, r: Reader) -> dict[str, object]:
             for item in r.sequence(top["admins"], "admins") or []
         ]
         out["admins"] = tuple(i for i in ids if i is not None)
+    if "privacy" in top:
+        out.update(_read_privacy(top["privacy"], r))
     return out
+
+
+def _read_privacy(node: yaml.Node, r: Reader) -> dict[str, object]:
+    fields = r.mapping(node, "privacy", _PRIVACY_KEYS) or {}
+    if "retention_days" not in fields:
+        return {}
+    days = r.integer(fields["retention_days"], "privacy.retention_days")
+    if days is not None and days < 1:
+        r.problem(fields["retention_days"], "privacy.retention_days should be 1 or more (days)")
+        return {}
+    return {} if days is None else {"privacy.retention_days": days}
 
 
 def _read_webhook(node: yaml.Node, r: Reader) -> Webhook | None:
@@ -157,8 +175,12 @@ def _read_webhook(node: yaml.Node, r: Reader) -> Webhook | None:
     if fields is None or "url" not in fields:
         return None
     url = r.text(fields["url"], "telegram.webhook.url")
-    if url is not None and not url.startswith("https://"):
-        r.problem(fields["url"], "telegram.webhook.url should start with https:// (Telegram requires it)")
+    if url is not None and not (url.startswith("https://") or _is_local_http(url)):
+        r.problem(
+            fields["url"],
+            "telegram.webhook.url should start with https:// (Telegram requires it); "
+            "http:// is accepted only for 127.0.0.1 or localhost, as with a local test server",
+        )
         return None
     listen = r.text(fields["listen"], "telegram.webhook.listen") if "listen" in fields else "0.0.0.0"  # noqa: S104
     port = r.integer(fields["port"], "telegram.webhook.port") if "port" in fields else 8443
@@ -168,6 +190,11 @@ def _read_webhook(node: yaml.Node, r: Reader) -> Webhook | None:
     if url is None or listen is None or port is None:
         return None
     return Webhook(url, listen, port, secret)
+
+
+def _is_local_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
 
 
 def _value_problem(section: str, key: str, value: str) -> str | None:

@@ -2,7 +2,9 @@
 
 Each action runs inside one store transaction (`SessionStore.update`), so two updates of one chat
 never interleave, even across bot instances sharing a database, and the answer is committed before
-the reply is sent, so a crash loses no answer.
+the reply is sent, so a crash loses no answer. An action given the Telegram `update_id` is applied
+once: the same update delivered again (its instance died before answering Telegram) shows where the
+chat stands instead of answering the next question with it.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ class Conversations:
         self._engine = engine
         self._store = store
 
-    def start(self, chat_id: int) -> Reply:
-        return self._act(chat_id, lambda engine, _session: engine.start())
+    def start(self, chat_id: int, *, update_id: int | None = None) -> Reply:
+        return self._act(chat_id, lambda engine, _session: engine.start(), update_id)
 
-    def choose(self, chat_id: int, step_id: str, option_id: str) -> tuple[Reply, str | None]:
+    def choose(
+        self, chat_id: int, step_id: str, option_id: str, *, update_id: int | None = None
+    ) -> tuple[Reply, str | None]:
         """A tapped button, and the label of the answer it gave (None when it was stale)."""
         label: str | None = None
 
@@ -38,9 +42,9 @@ class Conversations:
                 label = option.label if option else None
             return moved, reply
 
-        return self._act(chat_id, tap), label
+        return self._act(chat_id, tap, update_id), label
 
-    def text(self, chat_id: int, typed: str) -> Reply:
+    def text(self, chat_id: int, typed: str, *, update_id: int | None = None) -> Reply:
         """A typed answer; 'back' and 'restart' typed as words work too, unless an option says so."""
 
         def answer(engine: Engine, session: Session) -> tuple[Session, Reply]:
@@ -49,10 +53,10 @@ class Conversations:
                 return engine.answer(session, typed)
             return engine.back(session) if word == "back" else engine.start()
 
-        return self._act(chat_id, answer)
+        return self._act(chat_id, answer, update_id)
 
-    def back(self, chat_id: int) -> Reply:
-        return self._act(chat_id, lambda engine, session: engine.back(session))
+    def back(self, chat_id: int, *, update_id: int | None = None) -> Reply:
+        return self._act(chat_id, lambda engine, session: engine.back(session), update_id)
 
     def current(self, chat_id: int) -> Reply:
         """Where the chat stands, starting a conversation if there is none."""
@@ -66,7 +70,7 @@ class Conversations:
     def forget(self, chat_id: int) -> None:
         self._store.forget(chat_id)
 
-    def _act(self, chat_id: int, action: Step) -> Reply:
+    def _act(self, chat_id: int, action: Step, update_id: int | None = None) -> Reply:
         """Apply `action` to the chat's session; a chat without one (new, or after /forget) starts."""
         engine = self._engine()
 
@@ -75,7 +79,15 @@ class Conversations:
                 return engine.start()
             return action(engine, session)
 
-        return self._store.update(chat_id, change)
+        def replay(session: Session | None) -> Reply:
+            """The update was applied already: show where the chat stands, changing nothing."""
+            if session is None or session.dialog_id != engine.dialog.id:
+                return engine.start()[1]
+            return engine.show(session)[1]
+
+        if update_id is None:
+            return self._store.update(chat_id, change)
+        return self._store.update(chat_id, change, update_id=update_id, replay=replay)
 
 
 def _is_option(engine: Engine, session: Session, typed: str) -> bool:

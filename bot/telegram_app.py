@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import html
 import logging
+import signal
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
 
+import httpx
 from telegram import (
     Bot,
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -25,10 +30,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -37,15 +43,17 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot import render
-from bot.config import Config
+from bot.config import Config, Webhook
 from bot.conversations import Conversations
 from bot.dialog.engine import Reply
 from bot.dialog.text import to_html
 from bot.library import DialogLibrary, Status, watch
-from bot.problems import Problem
+from bot.problems import ConfigError, Problem
 from bot.store import SessionStore
+from bot.webhook import receiving
 
 log = logging.getLogger("clinic_bot")
 
@@ -77,6 +85,13 @@ FAILED = "Sorry, something went wrong on my side. Please try again, or send /res
 FORGET_ASK = "Erase everything I keep about you, including your answers?"
 FORGOTTEN = "Done: everything I kept about you is erased. Send /start to begin a new check."
 KEPT = "Nothing was erased."
+TYPED_TOO_EARLY = (
+    "That answer was typed before this question was shown, so I did not use it. Here is where you are now."
+)
+
+# After a 5xx, a timeout or a lost connection a call is tried again after these pauses (about 8 s in all).
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+PURGE_EVERY = 3600.0  # seconds between purges of sessions older than privacy.retention_days
 
 
 class TelegramFrontEnd:
@@ -87,19 +102,26 @@ class TelegramFrontEnd:
         self.library = library
         self.engine = library.engine
         self.conversations = Conversations(library.engine, store)
+        self._store = store
         self._stop_watching = asyncio.Event()
         self._bot: Bot | None = None
         # The message that still shows answer buttons, per chat, so a typed answer can clear them.
         self._open_keyboard: dict[int, int] = {}
+        # The last message showing where the chat stands: a text typed before it answers an older question.
+        self._shown: dict[int, int] = {}
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    def build(self) -> Application:  # type: ignore[type-arg]
+    def build(self, request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+        """The Application; `request` replaces the HTTP transport (tests run the bot in process)."""
         if not self.config.token:
             raise ValueError("no token")
+        builder = Application.builder()
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
         app = (
-            Application.builder()
-            .token(self.config.token)
+            builder.token(self.config.token)
             .base_url(self.config.base_url)
             .base_file_url(self.config.base_url.removesuffix("/bot") + "/file/bot")
             .defaults(
@@ -110,8 +132,9 @@ class TelegramFrontEnd:
             )
             # Different chats are served at once; one chat's updates are ordered by a lock.
             .concurrent_updates(True)
-            # Telegram answers 429 when a bot sends too fast; this waits and retries.
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Telegram answers 429 when a bot sends too fast: AIORateLimiter waits and retries. Calls
+            # that fail with a 5xx, a timeout or a lost connection are retried around it.
+            .rate_limiter(RetryingLimiter(AIORateLimiter(max_retries=3)))
             .post_init(self._post_init)
             .post_stop(self._post_stop)
             .build()
@@ -122,6 +145,8 @@ class TelegramFrontEnd:
             admins = private & filters.User(user_id=list(self.config.admins))
             app.add_handler(CommandHandler("reload", self._reload, filters=admins))
             app.add_handler(CommandHandler("status", self._status, filters=admins))
+        # In a channel the bot was made admin of, answering every post would be spam.
+        app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, self._ignore))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
         app.add_handler(MessageHandler(~private, self._group))
         commands: Sequence[tuple[str, Callable[..., object]]] = (
@@ -146,11 +171,35 @@ class TelegramFrontEnd:
 
     async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
         self._bot = app.bot
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
-        app.create_task(watch(self.library, self._tell_admins_refused, self._stop_watching))
+        try:
+            await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        except TelegramError as error:  # the command menu is a convenience: serve without it
+            log.warning("could not set the command menu: %s", type(error).__name__)
+        self._background(watch(self.library, self._tell_admins_refused, self._stop_watching))
+        days = self.config.retention_days
+        purge(self._store, days)  # at start-up, before the first update
+        self._background(purge_regularly(self._store, days, self._stop_watching, PURGE_EVERY))
+
+    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run until the bot stops (they watch `_stop_watching`); a crash is logged, without data.
+
+        Not `Application.create_task`: before the application runs, it warns that it will not await them.
+        """
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed: %s", type(task.exception()).__name__)
 
     async def _post_stop(self, app: Application) -> None:  # type: ignore[type-arg]
         self._stop_watching.set()
+        if self._tasks:
+            # Let them end before the loop closes: watchfiles' worker thread ends with its task, and a
+            # thread left waiting keeps the process from exiting after SIGTERM.
+            await asyncio.wait(self._tasks, timeout=5)
 
     # Admin commands.
 
@@ -185,10 +234,10 @@ class TelegramFrontEnd:
         """/start and /restart: a short welcome with the disclaimer, then the first question."""
         chat = _chat_id(update)
         async with self._lock(chat):
-            await self._welcome(context, chat)
+            await self._welcome(context, chat, update.update_id)
 
-    async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
-        reply = self.conversations.start(chat)
+    async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int, update_id: int) -> None:
+        reply = self.conversations.start(chat, update_id=update_id)
         engine = self.engine()
         title, disclaimer = engine.fill(engine.dialog.title), engine.fill(engine.dialog.disclaimer)
         welcome = f"<b>{html.escape(title)}</b>\n{to_html(disclaimer)}"
@@ -199,19 +248,23 @@ class TelegramFrontEnd:
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
         async with self._lock(chat):
-            await self._clear_keyboard(context, chat)
-            await self._send(context, chat, self.conversations.back(chat))
+            await self._send(context, chat, self.conversations.back(chat, update_id=update.update_id))
 
     async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed answer: matched by the engine, or the same question again with a hint."""
         chat = _chat_id(update)
-        text = update.effective_message.text if update.effective_message else None
+        message = update.effective_message
+        text = message.text if message else None
         async with self._lock(chat):
             if self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
-                await self._welcome(context, chat)
+                await self._welcome(context, chat, update.update_id)
                 return
-            reply = self.conversations.text(chat, text or "")
-            await self._clear_keyboard(context, chat)
+            if message is not None and message.message_id < self._shown.get(chat, 0):
+                # Typed while an earlier question was on screen (that one was answered meanwhile, e.g. by a
+                # tap at the same moment): using it for the question now shown would answer unseen.
+                reply = dataclasses.replace(self.conversations.current(chat), notice=TYPED_TOO_EARLY)
+            else:
+                reply = self.conversations.text(chat, text or "", update_id=update.update_id)
             await self._send(context, chat, reply)
 
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -219,29 +272,33 @@ class TelegramFrontEnd:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()
-        chat = _chat_id(update)
+        chat = update.effective_chat
+        if chat is None or chat.type != chat.PRIVATE:
+            # A button of an inline message, or one forged in a group: no conversation lives there.
+            await _answer(query, None if chat is None else GROUP)
+            return
         data = query.data or ""
-        async with self._lock(chat):
+        async with self._lock(chat.id):  # taken before the first await, so taps keep their order
+            await _answer(query)
             if data in (render.FORGET_YES, render.FORGET_NO):
-                await self._forget_answer(context, chat, query.message, data == render.FORGET_YES)
+                await self._forget_answer(context, chat.id, query.message, data == render.FORGET_YES)
                 return
-            label = None
+            label, update_id = None, update.update_id
             if data == render.BACK:
-                reply = self.conversations.back(chat)
+                reply = self.conversations.back(chat.id, update_id=update_id)
             elif data == render.RESTART:
-                reply = self.conversations.start(chat)
+                reply = self.conversations.start(chat.id, update_id=update_id)
             else:
                 step_id, _, option_id = data.partition(":")
-                reply, label = self.conversations.choose(chat, step_id, option_id)
+                reply, label = self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)
             message = query.message if isinstance(query.message, Message) else None
             if message is not None:
                 # Keep the question readable in the chat, with the answer given, without buttons.
                 text = render.answered(message.text_html, label) if label else None
-                await self._edit(context, chat, message.message_id, text)
-                if self._open_keyboard.get(chat) == message.message_id:
-                    del self._open_keyboard[chat]
-            await self._send(context, chat, reply)
+                await self._edit(context, chat.id, message.message_id, text)
+                if self._open_keyboard.get(chat.id) == message.message_id:
+                    del self._open_keyboard[chat.id]
+            await self._send(context, chat.id, reply)
 
     async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
@@ -270,6 +327,7 @@ class TelegramFrontEnd:
         if confirmed:
             self.conversations.forget(chat)
             self._open_keyboard.pop(chat, None)
+            self._shown.pop(chat, None)
         if isinstance(message, Message):
             await self._edit(context, chat, message.message_id, FORGOTTEN if confirmed else KEPT)
         else:
@@ -295,6 +353,11 @@ class TelegramFrontEnd:
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure without texts or names (a hashed user id and the step); tell the user."""
         error = context.error
+        if update is None and isinstance(error, (NetworkError, RetryAfter)):
+            # Fetching updates failed; PTB's polling loop tries again (nothing is lost: unconfirmed updates
+            # stay with Telegram).
+            log.warning("getting updates failed (%s); trying again", type(error).__name__)
+            return
         chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
         user = self._user_hash(update)
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
@@ -308,13 +371,19 @@ class TelegramFrontEnd:
     # Sending.
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
+        """Show where the chat stands; the buttons of the message before come off first."""
+        await self._clear_keyboard(context, chat)
         messages = render.render(reply)
         if len(messages) > 1 or reply.ended:
-            await context.bot.send_chat_action(chat, ChatAction.TYPING)
+            try:
+                await context.bot.send_chat_action(chat, ChatAction.TYPING)
+            except TelegramError as error:  # "typing..." is a courtesy; the reply matters
+                log.info("chat action skipped: %s", type(error).__name__)
         for message in messages:
             sent = await context.bot.send_message(chat, message.html, reply_markup=_keyboard(message.buttons))
             if message.buttons:
                 self._open_keyboard[chat] = sent.message_id
+            self._shown[chat] = sent.message_id
         log.info("user=%s step=%s", self._user_hash_of(chat), reply.step)
 
     async def _clear_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
@@ -334,6 +403,8 @@ class TelegramFrontEnd:
         except BadRequest as error:
             # Already edited, too old, or deleted by the user: the new message matters, not this.
             log.info("edit skipped: %s", type(error).__name__)
+        except TelegramError as error:  # failed even when retried; still send the reply
+            log.warning("edit failed: %s", type(error).__name__)
 
     @contextlib.asynccontextmanager
     async def _lock(self, chat: int) -> AsyncIterator[None]:
@@ -355,6 +426,112 @@ class TelegramFrontEnd:
 
     def _user_hash_of(self, user_id: int) -> str:
         return hashlib.blake2b(str(user_id).encode(), key=self._salt, digest_size=6).hexdigest()
+
+
+class RetryingLimiter(BaseRateLimiter[int]):
+    """Another limiter (AIORateLimiter: the flood cap, waiting out 429s) with retries after failures that
+    Telegram may not have seen: a 5xx answer, a timeout, a connection refused or closed.
+
+    A retried send whose first answer was lost after Telegram did the work arrives twice; not retrying
+    would lose it instead. A patient stuck without their next question is worse than one reading it twice.
+    Refusals (400, 403, 401/404, 409) are final and never retried.
+    """
+
+    def __init__(self, limiter: BaseRateLimiter[int], delays: Sequence[float] = RETRY_DELAYS) -> None:
+        self._limiter = limiter
+        self._delays = tuple(delays)
+
+    async def initialize(self) -> None:
+        await self._limiter.initialize()
+
+    async def shutdown(self) -> None:
+        await self._limiter.shutdown()
+
+    async def process_request(  # noqa: PLR0917 - the signature is python-telegram-bot's
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        for attempt, delay in enumerate((*self._delays, None), start=1):
+            try:
+                return await self._limiter.process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except NetworkError as error:  # TimedOut is one; BadRequest too, and that is final
+                if delay is None or not _worth_retrying(error):
+                    raise
+                log.warning(
+                    "%s failed (%s), attempt %d; trying again in %.1f s",
+                    endpoint,
+                    type(error).__name__,
+                    attempt,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def _worth_retrying(error: NetworkError) -> bool:
+    """A 5xx, a timeout or a connection problem; not a refusal (400), nor a request that could not even be
+    encoded (python-telegram-bot wraps such a bug as "Unknown error in HTTP implementation")."""
+    cause = error.__cause__
+    return not isinstance(error, BadRequest) and (
+        cause is None or isinstance(cause, (httpx.HTTPError, TelegramError))
+    )
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; if Telegram refuses (query too old, answered already), the tap counts."""
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        log.info("callback query not answered: %s", type(error).__name__)
+
+
+def purge(store: SessionStore, days: int) -> None:
+    """Erase sessions untouched for `days` (privacy.retention_days)."""
+    removed = store.purge_older_than(days)
+    if removed:
+        log.info("erased %d session(s) untouched for %d days", removed, days)
+
+
+async def purge_regularly(store: SessionStore, days: int, stop: asyncio.Event, every: float) -> None:
+    """Purge every `every` seconds until `stop` is set; a failed purge is logged and tried again later."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+            return
+        try:
+            purge(store, days)
+        except Exception as error:  # the store's own errors differ by engine; keep serving
+            log.error("purge failed: %s", type(error).__name__)  # noqa: TRY400 - no traceback, no data
+
+
+class LogHygiene(logging.Filter):
+    """For every log handler: the bot token is replaced wherever a record would show it (python-telegram-bot
+    puts it into some error texts, e.g. "The token `...` was rejected by the server"), and a network error
+    that python-telegram-bot logs with a traceback is shown in one line: it is not a bug in the bot."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("telegram") and isinstance(error, TelegramError):
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
+            record.exc_info, record.exc_text = None, None
+        elif record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        message = record.getMessage()
+        if self._token and (self._token in message or self._token in (record.exc_text or "")):
+            record.msg, record.args = message.replace(self._token, "<token>"), None
+            record.exc_text = record.exc_text and record.exc_text.replace(self._token, "<token>")
+        return True
 
 
 def _status_text(status: Status) -> str:
@@ -384,18 +561,66 @@ def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:
 
 
 def run_bot(config: Config, library: DialogLibrary, store: SessionStore) -> None:
-    """Serve until stopped (Ctrl-C or SIGTERM): long polling, or webhook when configured."""
+    """Serve until stopped (Ctrl-C or SIGTERM): long polling, or webhook when configured.
+
+    Telegram refusing the token, or staying out of reach at start-up, is a ConfigError without the token.
+    """
+    token = config.token or ""
+    hygiene = LogHygiene(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(hygiene)
+    # python-telegram-bot logs an answer that is not JSON (Telegram's HTML 502 page) with a traceback, then
+    # raises a NetworkError, which RetryingLimiter logs in one line; transitions logs every state change.
+    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
     app = TelegramFrontEnd(config, library, store).build()
     webhook = config.webhook
-    if webhook is None:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-        return
+    try:
+        if webhook is None:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            return
+        asyncio.run(_serve_webhook(app, webhook))
+    except InvalidToken:
+        raise ConfigError.single(
+            config.source,
+            0,
+            f"Telegram did not accept the token at {config.base_url}: check the environment variable "
+            "TELEGRAM_BOT_TOKEN (or telegram.token), and that telegram.base_url ends in /bot",
+        ) from None
+    except TelegramError as error:
+        reason = str(error).replace(token, "<token>") if token else str(error)
+        raise ConfigError.single(
+            config.source,
+            0,
+            f"could not reach the Telegram Bot API at {config.base_url} ({reason}); "
+            "check telegram.base_url and the network, then start the bot again",
+        ) from None
+
+
+async def _serve_webhook(app: Application, webhook: Webhook) -> None:  # type: ignore[type-arg]
+    """As `Application.run_webhook`, but each POST is answered once its update is handled (bot/webhook.py)."""
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+
+    async def handle(data: dict[str, Any]) -> None:
+        await app.process_update(Update.de_json(data, app.bot))
+
     path = webhook.url.split("://", 1)[1].partition("/")[2]
-    app.run_webhook(
-        listen=webhook.listen,
-        port=webhook.port,
-        url_path=path,
-        webhook_url=webhook.url,
-        secret_token=webhook.secret_token,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            async with receiving(
+                handle, listen=webhook.listen, port=webhook.port, path=path, secret_token=webhook.secret_token
+            ):
+                # Every instance registers the same public URL (the load balancer's); the last one wins.
+                await app.bot.set_webhook(
+                    webhook.url, secret_token=webhook.secret_token, allowed_updates=Update.ALL_TYPES
+                )
+                await stop.wait()
+        finally:
+            await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)

@@ -453,6 +453,54 @@ async def test_a_webhook_gets_updates_with_the_secret_and_a_failed_one_is_retrie
     assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
 
 
+async def test_webhook_targets_take_turns_like_a_load_balancer_and_a_retry_goes_to_the_next(
+    server: BotApiServer, bot: Bot
+) -> None:
+    async with webhook_receiver([500]) as (first, to_first), webhook_receiver([]) as (second, to_second):
+        server.webhook.targets = [first, second]
+        # Telegram is told one URL; the targets stand for the load balancer behind it.
+        await bot.set_webhook("http://127.0.0.1:9/balancer")
+        vic = server.user(1024, "Vic")
+        await vic.send("one")
+        await asyncio.wait_for(_until(lambda: len(to_second) == 1, server), timeout=5)
+        await vic.send("two")
+        await asyncio.wait_for(_until(lambda: len(to_first) == 2, server), timeout=5)
+
+    deliveries = [(d.url, d.status) for d in server.webhook.deliveries]
+    assert deliveries == [(first, 500), (second, 200), (first, 200)]
+    assert [update["update_id"] for update, _ in to_first + to_second] == [1, 2, 1]
+    assert not server.webhook.sending
+
+
+async def test_setting_the_same_webhook_again_interrupts_no_delivery(server: BotApiServer, bot: Bot) -> None:
+    """As Telegram ("Webhook is already set"): a second bot instance starting up disturbs nothing."""
+    arrived, release, received = asyncio.Event(), asyncio.Event(), []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        arrived.set()
+        await release.wait()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    try:
+        await bot.set_webhook(url, secret_token="s3cret")  # noqa: S106 - a test value
+        await server.user(1025, "Wen").send("hello")
+        await asyncio.wait_for(arrived.wait(), timeout=5)
+        await bot.set_webhook(url, secret_token="s3cret")  # noqa: S106
+        release.set()
+        await asyncio.wait_for(_until(lambda: not server.updates.pending, server), timeout=5)
+    finally:
+        await runner.cleanup()
+    assert len(received) == 1
+    assert [(d.attempt, d.status) for d in server.webhook.deliveries] == [(1, 200)]
+
+
 async def test_get_updates_conflicts_while_a_webhook_is_set(bot: Bot) -> None:
     await bot.set_webhook("http://127.0.0.1:9/unused")
     with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):

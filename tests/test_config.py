@@ -129,3 +129,21 @@ def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
 def test_a_missing_config_file_is_refused(tmp_path):
     path = tmp_path / "config.yaml"
     assert refusal(path) == f"{path}:1: cannot read the file: No such file or directory"
+
+
+def test_a_webhook_url_must_be_https_except_on_this_machine(tmp_path):
+    """Telegram posts only to HTTPS; plain http is for a local Bot API server, as in the tests."""
+    path = write_config(tmp_path, "telegram:\n  webhook:\n    url: http://bot.clinic.example/telegram\n")
+    assert refusal(path) == (
+        f"{path}:3: telegram.webhook.url should start with https:// (Telegram requires it); "
+        "http:// is accepted only for 127.0.0.1 or localhost, as with a local test server"
+    )
+    for url in (
+        "http://127.0.0.1:8443/telegram",
+        "http://localhost/telegram",
+        "https://bot.clinic.example/t",
+    ):
+        path = write_config(tmp_path, f"telegram:\n  webhook:\n    url: {url}\n    port: 9000\n")
+        webhook = load_config(path, environ={}).webhook
+        assert webhook is not None
+        assert (webhook.url, webhook.listen, webhook.port) == (url, "0.0.0.0", 9000)  # noqa: S104

@@ -77,6 +77,24 @@ def test_after_forget_the_next_message_starts_a_new_check(tmp_path: Path, engine
     assert conversations.text(1, "no").step == "welcome"
 
 
+def test_an_update_delivered_again_is_applied_once_and_shows_where_the_chat_stands(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """Telegram delivers an update again when the instance that applied it died before answering."""
+    conversations = Conversations(lambda: engine, SqliteStore(str(tmp_path / "s.sqlite3")))
+    conversations.start(1, update_id=10)
+    conversations.choose(1, "welcome", "start", update_id=11)
+    first = conversations.text(1, "no", update_id=12)
+    again = conversations.text(1, "no", update_id=12)  # not an answer to "How long?"
+    assert (first.step, again.step, again.notice) == ("how_long", "how_long", None)
+    reply, label = conversations.choose(1, "how_long", "a_week_or_more", update_id=13)
+    assert label == "A week or more"
+    assert conversations.choose(1, "how_long", "a_week_or_more", update_id=13) == (reply, None)
+    assert conversations.back(1, update_id=14).step == "how_long"
+    assert conversations.back(1, update_id=14).step == "how_long"
+    assert conversations.start(1, update_id=15).step == conversations.start(1, update_id=15).step == "welcome"
+
+
 @pytest.mark.parametrize(
     ("typed", "word"),
     [

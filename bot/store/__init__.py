@@ -10,6 +10,10 @@ def open_store(url: str) -> SessionStore:
     """The store for a `storage.url` from the config."""
     if url.startswith("sqlite:///"):
         return SqliteStore(url.removeprefix("sqlite:///"))
+    if url.startswith("postgresql://"):
+        from bot.store.postgres import PostgresStore  # noqa: PLC0415 - psycopg loads only when used
+
+        return PostgresStore(url)
     raise ValueError(f"unsupported storage url scheme: {url.split(':', 1)[0]}")
 
 

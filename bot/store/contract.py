@@ -14,9 +14,21 @@ T = TypeVar("T")
 class SessionStore(Protocol):
     """Sessions by chat; every call is one transaction, so a crash never leaves half a session."""
 
-    def update(self, chat_id: int, change: Callable[[Session | None], tuple[Session, T]]) -> T:
+    def update(
+        self,
+        chat_id: int,
+        change: Callable[[Session | None], tuple[Session, T]],
+        *,
+        update_id: int | None = None,
+        replay: Callable[[Session | None], T] | None = None,
+    ) -> T:
         """Load the chat's session, apply `change`, save its new session, all in one transaction
-        that holds the chat (no other update of it runs meanwhile); returns what `change` gave."""
+        that holds the chat (no other update of it runs meanwhile); returns what `change` gave.
+
+        `update_id` (Telegram's, given with `replay`) makes a redelivered update harmless: when it is
+        the last update the chat took (Telegram sent it again because the instance that applied it died
+        before answering), `replay` gives the result from the stored session and nothing is saved.
+        """
         ...
 
     def load(self, chat_id: int) -> Session | None: ...
@@ -31,6 +43,21 @@ class SessionStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def check_replay(update_id: int | None, replay: object) -> None:
+    """`update_id` and `replay` come together: a redelivery needs a way to answer without applying."""
+    if (update_id is None) != (replay is None):
+        raise TypeError("update() takes update_id and replay together")
+
+
+def is_redelivery(update_id: int | None, last_update_id: int | None) -> bool:
+    """Whether `update_id` is the update the chat took last.
+
+    Only the last id counts, never "any smaller id": Telegram delivers a chat's updates one at a time, so a
+    redelivery is always of the last one, and its ids restart at a random number after a week of silence.
+    """
+    return update_id is not None and update_id == last_update_id
 
 
 def encode_answers(answers: tuple[Answer, ...]) -> str:

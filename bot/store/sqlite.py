@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.dialog.engine import Session
-from bot.store.contract import decode_answers, encode_answers
+from bot.store.contract import check_replay, decode_answers, encode_answers, is_redelivery
 
 T = TypeVar("T")
 
@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     version TEXT NOT NULL,
     answers TEXT NOT NULL,
     step TEXT NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    update_id INTEGER
 ) WITHOUT ROWID
 """
 
@@ -39,14 +40,31 @@ class SqliteStore:
         # can lose the last moments, which costs a patient one answer at worst.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        # Erased means erased: deleted rows are overwritten with zeros, not left in free space.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+        if "update_id" not in columns:  # a file from before redelivered updates were recognised
+            self._db.execute("ALTER TABLE sessions ADD COLUMN update_id INTEGER")
 
-    def update(self, chat_id: int, change: Callable[[Session | None], tuple[Session, T]]) -> T:
+    def update(
+        self,
+        chat_id: int,
+        change: Callable[[Session | None], tuple[Session, T]],
+        *,
+        update_id: int | None = None,
+        replay: Callable[[Session | None], T] | None = None,
+    ) -> T:
+        check_replay(update_id, replay)
         # BEGIN IMMEDIATE takes the write lock first, so another process sharing the file waits.
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            session, result = change(self.load(chat_id))
-            self.save(chat_id, session)
+            session, last_update_id = self._read(chat_id)
+            if replay is not None and is_redelivery(update_id, last_update_id):
+                result = replay(session)
+            else:
+                session, result = change(session)
+                self.save(chat_id, session, update_id)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -54,20 +72,26 @@ class SqliteStore:
         return result
 
     def load(self, chat_id: int) -> Session | None:
+        return self._read(chat_id)[0]
+
+    def _read(self, chat_id: int) -> tuple[Session | None, int | None]:
+        """The chat's session and the id of the update that saved it last."""
         row = self._db.execute(
-            "SELECT dialog_id, version, answers, step FROM sessions WHERE chat_id = ?", (chat_id,)
+            "SELECT dialog_id, version, answers, step, update_id FROM sessions WHERE chat_id = ?", (chat_id,)
         ).fetchone()
         if row is None:
-            return None
-        dialog_id, version, answers, step = row
-        return Session(dialog_id, version, decode_answers(answers), step)
+            return None, None
+        dialog_id, version, answers, step, update_id = row
+        return Session(dialog_id, version, decode_answers(answers), step), update_id
 
-    def save(self, chat_id: int, session: Session) -> None:
+    def save(self, chat_id: int, session: Session, update_id: int | None = None) -> None:
+        """Write the session; `update_id` records the update that made it (kept when None)."""
         self._db.execute(
-            "INSERT INTO sessions (chat_id, dialog_id, version, answers, step, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
+            "INSERT INTO sessions (chat_id, dialog_id, version, answers, step, updated_at, update_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
             "dialog_id = excluded.dialog_id, version = excluded.version, "
-            "answers = excluded.answers, step = excluded.step, updated_at = excluded.updated_at",
+            "answers = excluded.answers, step = excluded.step, updated_at = excluded.updated_at, "
+            "update_id = coalesce(excluded.update_id, sessions.update_id)",
             (
                 chat_id,
                 session.dialog_id,
@@ -75,14 +99,20 @@ class SqliteStore:
                 encode_answers(session.answers),
                 session.step,
                 time.time(),
+                update_id,
             ),
         )
 
     def forget(self, chat_id: int) -> None:
         self._db.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
+        # The write-ahead log still holds the pages as they were; copy the zeroed ones into the file
+        # and empty the log (rare, so its cost does not matter).
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def purge_older_than(self, days: float) -> int:
         cursor = self._db.execute("DELETE FROM sessions WHERE updated_at < ?", (time.time() - days * 86400,))
+        if cursor.rowcount:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as in forget()
         return cursor.rowcount
 
     def close(self) -> None:

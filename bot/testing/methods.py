@@ -359,7 +359,14 @@ class BotApi:
             self.updates.clear()
         self.updates.set_allowed(params.string_list("allowed_updates"))
         max_connections = min(max(params.integer("max_connections") or 40, 1), 100)
-        await self.webhook.set(url, secret_token=params.text("secret_token"), max_connections=max_connections)
+        secret_token = params.text("secret_token")
+        if self.webhook.active and (url, secret_token, max_connections) == (
+            self.webhook.url,
+            self.webhook.secret_token,
+            self.webhook.max_connections,
+        ):
+            return True  # Telegram: "Webhook is already set"; deliveries in progress go on undisturbed
+        await self.webhook.set(url, secret_token=secret_token, max_connections=max_connections)
         self.updates.arrived.fire()  # a waiting getUpdates now conflicts
         return True
 

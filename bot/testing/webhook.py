@@ -20,13 +20,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 
 @dataclass(frozen=True)
 class Delivery:
-    """One POST of one update; `status` is None when no HTTP answer came."""
+    """One POST of one update to `url`; `status` is None when no HTTP answer came."""
 
     update_id: int
     attempt: int
     status: int | None
     error: str | None
     time: float
+    url: str = ""
 
     @property
     def ok(self) -> bool:
@@ -38,6 +39,9 @@ class Webhook:
 
     A failed delivery is retried after `retry_delay`, doubling up to `max_retry_delay`; later updates of that
     chat wait for it, so the bot never sees a chat's updates out of order.
+
+    `targets` stands for a load balancer in front of the URL: when set, each POST (retries too) goes to the
+    next of these URLs in turn instead, as to several bot instances. It outlives setWebhook and deleteWebhook.
     """
 
     def __init__(
@@ -47,6 +51,9 @@ class Webhook:
         self.secret_token: str | None = None
         self.max_connections = 40
         self.deliveries: list[Delivery] = []
+        self.targets: list[str] = []
+        self.sending: dict[int, str] = {}  # update id -> the URL it is being posted to
+        self._turn = 0
         self.delivered = Signal()
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
@@ -82,6 +89,7 @@ class Webhook:
             await self._session.close()
         self._task, self._session = None, None
         self._in_flight.clear()
+        self.sending.clear()
         self._attempts.clear()
         self._not_before.clear()
         self.url, self.secret_token = "", None
@@ -131,8 +139,12 @@ class Webhook:
             headers[SECRET_HEADER] = self.secret_token
         status: int | None = None
         error: str | None = None
+        url = self.url
+        if self.targets:
+            url, self._turn = self.targets[self._turn % len(self.targets)], self._turn + 1
+        self.sending[update_id] = url
         try:
-            async with session.post(self.url, data=json.dumps(update), headers=headers) as response:
+            async with session.post(url, data=json.dumps(update), headers=headers) as response:
                 status = response.status
                 await response.read()
                 if not 200 <= status < 300:
@@ -143,7 +155,8 @@ class Webhook:
             error = f"Connection failed: {exc}"
         finally:
             del self._in_flight[update_id]
-        self.deliveries.append(Delivery(update_id, attempt, status, error, time.monotonic()))
+            self.sending.pop(update_id, None)
+        self.deliveries.append(Delivery(update_id, attempt, status, error, time.monotonic(), url))
         if error is None:
             self._attempts.pop(update_id, None)
             self._not_before.pop(update_id, None)

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.testing import BotApiServer
@@ -15,11 +16,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    """One `clinic-bot run` subprocess; can be killed and started again on the same files."""
+    """One `clinic-bot run` subprocess; can be killed and started again on the same files.
 
-    def __init__(self, server: BotApiServer, workdir: Path, dialog: str) -> None:
+    By default it polls and keeps sessions in SQLite; `webhook` (the keys of telegram.webhook) and
+    `storage_url` make it one of several instances.
+    """
+
+    def __init__(
+        self,
+        server: BotApiServer,
+        workdir: Path,
+        dialog: str,
+        *,
+        storage_url: str = "sqlite:///sessions.sqlite3",
+        webhook: Mapping[str, object] | None = None,
+    ) -> None:
         self.server = server
         self.workdir = workdir
+        self.webhook = webhook
+        webhook_lines = "".join(f"    {key}: {value}\n" for key, value in (webhook or {}).items())
         self.config = workdir / "config.yaml"
         self.log = workdir / "bot.log"
         (workdir / "dialogs").mkdir(exist_ok=True)
@@ -28,8 +43,9 @@ class BotProcess:
         self.config.write_text(
             "telegram:\n"
             f"  base_url: {server.base_url}\n"
-            "storage:\n"
-            "  url: sqlite:///sessions.sqlite3\n"
+            + ("  webhook:\n" + webhook_lines if webhook else "")
+            + "storage:\n"
+            f"  url: {storage_url}\n"
             "dialogs: dialogs\n"
             f"dialog: {dialog}\n"
             "clinic:\n"
@@ -43,8 +59,9 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        """Start the bot and wait until it polls for updates."""
-        polls = len(self.server.calls_to("getUpdates"))
+        """Start the bot and wait until it polls for updates (or, with a webhook, until it has set it)."""
+        ready = "setWebhook" if self.webhook else "getUpdates"
+        polls = len(self.server.calls_to(ready))
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": self.server.token}
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
@@ -60,10 +77,15 @@ class BotProcess:
                 stderr=log,
             )
         async with asyncio.timeout(20):
-            while len(self.server.calls_to("getUpdates")) <= polls:
+            while not self._ready(ready, polls):
                 if self.process.returncode is not None:
                     raise AssertionError(f"the bot exited:\n{self.log.read_text()}")
                 await asyncio.sleep(0.02)
+
+    def _ready(self, method: str, before: int) -> bool:
+        """A new poll has arrived, or a new setWebhook has been answered (so the webhook is in place)."""
+        calls = self.server.calls_to(method)[before:]
+        return any(call.status is not None for call in calls) if self.webhook else bool(calls)
 
     async def kill(self) -> None:
         """`kill -9`: no clean shutdown, nothing flushed."""
