@@ -74,6 +74,7 @@ async def watch(
     folder = library.path.parent
     async for changes in watchfiles.awatch(folder, stop_event=stop, debounce=300):
         if any(Path(changed).name == library.path.name for _kind, changed in changes):
-            problems = library.reload()
+            # Parsing runs in a thread: a big file takes a second or two, and patients must not wait.
+            problems = await asyncio.to_thread(library.reload)
             if problems:
                 await on_refused(problems)

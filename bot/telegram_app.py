@@ -15,6 +15,7 @@ import logging
 import signal
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -94,6 +95,29 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 PURGE_EVERY = 3600.0  # seconds between purges of sessions older than privacy.retention_days
 
 
+# Updates handled at once. More only queue up in httpx's connection pool, whose scans grow with the
+# queue: with 200 users at once, 8 served about twice as many updates per second as no limit.
+CONCURRENT_UPDATES = 8
+
+
+class RecentChats(OrderedDict[int, int]):
+    """A message id per chat, for the most recent chats only, so memory stays bounded.
+
+    Forgetting an old chat only means its last keyboard is not cleared; the engine still explains
+    a stale button.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, chat: int, message_id: int) -> None:
+        super().__setitem__(chat, message_id)
+        self.move_to_end(chat)
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
 class TelegramFrontEnd:
     """Wires a Conversations service into a python-telegram-bot Application."""
 
@@ -106,9 +130,9 @@ class TelegramFrontEnd:
         self._stop_watching = asyncio.Event()
         self._bot: Bot | None = None
         # The message that still shows answer buttons, per chat, so a typed answer can clear them.
-        self._open_keyboard: dict[int, int] = {}
+        self._open_keyboard: RecentChats = RecentChats()
         # The last message showing where the chat stands: a text typed before it answers an older question.
-        self._shown: dict[int, int] = {}
+        self._shown: RecentChats = RecentChats()
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -131,7 +155,7 @@ class TelegramFrontEnd:
                 )
             )
             # Different chats are served at once; one chat's updates are ordered by a lock.
-            .concurrent_updates(True)
+            .concurrent_updates(CONCURRENT_UPDATES)
             # Telegram answers 429 when a bot sends too fast: AIORateLimiter waits and retries. Calls
             # that fail with a 5xx, a timeout or a lost connection are retried around it.
             .rate_limiter(RetryingLimiter(AIORateLimiter(max_retries=3)))
@@ -204,7 +228,7 @@ class TelegramFrontEnd:
     # Admin commands.
 
     async def _reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        problems = self.library.reload()
+        problems = await asyncio.to_thread(self.library.reload)
         chat = _chat_id(update)
         if problems:
             await context.bot.send_message(chat, _refused_text(problems))

@@ -61,7 +61,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "integer-key": (47, "step '1': not a valid name; use lower-case letters, digits and '_'"),
     # Not text, or not UTF-8
     "binary-png": (3, "this is not a text file (it contains NUL bytes); is it the right file?"),
-    "utf16-le": (1, "this is not a text file (it contains NUL bytes); is it the right file?"),
+    "utf16-le": (1, "the file is saved as UTF-16; save it with the UTF-8 encoding in your editor"),
     "utf16-be-no-bom": (1, "this is not a text file (it contains NUL bytes); is it the right file?"),
     "latin1": (16, "the file is not UTF-8 text (byte 0xe9); save it with the UTF-8 encoding in your editor"),
     "control-character": (36, "invisible control character (#x0007); delete it and type the text again"),
@@ -80,12 +80,9 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "route-loop": (42, "which would loop for ever; send one of the rules to a question or an outcome"),
     "label-too-long": (38, "more than the 60 that fit on a phone's button; shorten it"),
     "unknown-placeholder": (10, "unknown placeholder {clinic_telephone} (did you mean 'clinic_phone'?)"),
-}
-# Accepted today, though a patient reaching the text gets an error (a lone surrogate cannot be sent) or
-# invisible characters: the loader checks raw control characters, not those written as escapes.
-ACCEPTED = {
-    "lone-surrogate": "a \\ud83d escape makes a lone surrogate, which cannot be encoded to send",
-    "escaped-control-character": "a \\x1b escape puts a control character into the text",
+    # Texts that cannot be sent: a \ud83d escape makes half an emoji, a \x1b escape a control character
+    "lone-surrogate": (36, "contains the invisible character U+D83D, which cannot be sent to patients"),
+    "escaped-control-character": (36, "contains the invisible character U+001B, which cannot be sent"),
 }
 
 
@@ -99,15 +96,15 @@ def _padded() -> bytes:
 
 
 def _long_line() -> bytes:
-    return _example("x", "title: Example check (a format demo)", 'title: "' + "x" * 990_000 + '"').encode()
+    return _example("x", "title: Example check (a format demo)", 'title: "' + "x" * 200_000 + '"').encode()
 
 
 def _deep() -> bytes:
-    return ("id: x\ntitle: " + "[" * 400_000 + "]" * 400_000 + "\n").encode()
+    return ("id: x\ntitle: " + "[" * 100_000 + "]" * 100_000 + "\n").encode()
 
 
 def _aliases() -> bytes:
-    return ("id: x\na: &a lol\nb: [" + ",".join(["*a"] * 100_000) + "]\n").encode()
+    return ("id: x\na: &a lol\nb: [" + ",".join(["*a"] * 50_000) + "]\n").encode()
 
 
 # Generated, because they are big: name -> (what to write, line, words of the message)
@@ -115,19 +112,19 @@ GENERATED: dict[str, tuple[Callable[[], bytes], int, str]] = {
     "tens-of-megabytes": (
         _padded,
         1,
-        "bytes; the limit is 1,000,000. Split it into several dialogs",
+        "bytes; the limit is 256,000. Split it into several dialogs",
     ),
-    "one-line-of-a-megabyte": (
+    "one-line-of-200-kilobytes": (
         _long_line,
         EXAMPLE.splitlines().index("title: Example check (a format demo)") + 1,
-        "title: the text is too long for one Telegram message (990000 of 4096 characters); shorten it",
+        "title: the text is too long for one Telegram message (200000 of 4096 characters); shorten it",
     ),
-    "nested-400000-deep": (
+    "nested-100000-deep": (
         _deep,
         2,
         "nested more than 32 levels deep; flatten it",
     ),
-    "a-hundred-thousand-aliases": (
+    "fifty-thousand-aliases": (
         _aliases,
         2,
         "anchors (&a) are not allowed; write the text out in full",
@@ -152,7 +149,7 @@ def _check(path: Path, lines: list[str], line: int, words: str) -> None:
 
 def test_there_are_at_least_30_kinds_and_every_file_is_expected() -> None:
     files = {path.stem for path in BAD.glob("*.yaml")}
-    assert files == set(EXPECTED) | set(ACCEPTED)
+    assert files == set(EXPECTED)
     assert len(EXPECTED) + len(GENERATED) >= 30
 
 
@@ -172,12 +169,6 @@ def test_a_big_hostile_file_is_refused_with_its_line_and_a_hint(name: str, tmp_p
     lines, took = _refusal(path)
     _check(path, lines, line, words)
     assert took < SANITY_SECONDS
-
-
-@pytest.mark.parametrize("name", sorted(ACCEPTED))
-@pytest.mark.xfail(reason="the loader accepts escaped control characters and lone surrogates", strict=True)
-def test_a_text_that_cannot_be_sent_is_refused(name: str) -> None:
-    _refusal(BAD / f"{name}.yaml")
 
 
 def test_validate_refuses_them_all_without_a_traceback(tmp_path: Path) -> None:
@@ -204,22 +195,17 @@ def test_validate_refuses_them_all_without_a_traceback(tmp_path: Path) -> None:
     assert result.stdout == ""  # none of them was taken for a good dialog
 
 
-@pytest.mark.xfail(
-    raises=subprocess.TimeoutExpired,
-    reason="'did you mean' compares every unknown name with every step (difflib): 8000 unknown next steps "
-    "in 0.6 MB take about 75 s to refuse, and the bot's event loop waits for a hot reload that long",
-    strict=True,
-)
 def test_thousands_of_unknown_names_are_refused_in_time(tmp_path: Path) -> None:
+    """Regression: 'did you mean' compared every unknown name with every step (2,500 typos took ~7 s,
+    8,000 ~75 s, while a hot reload waited); now only the first 25 get a suggestion."""
     steps = "".join(
-        f'  s{i}:\n    ask: "Q?"\n    options:\n      - {{label: "Go", next: nowhere{i}}}\n'
-        for i in range(8000)
+        f'  s{i}:\n    ask: "Q?"\n    options:\n      - {{label: "Go", next: s{i}x}}\n' for i in range(2500)
     )
     path = tmp_path / "many-unknown.yaml"
     path.write_text(_example("many-unknown", "steps:\n", "steps:\n" + steps), encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "bot", "validate", str(path)],
-        capture_output=True,
-        timeout=SANITY_SECONDS,
-        check=False,
-    )
+    lines, took = _refusal(path)
+    unknown = [line for line in lines if "unknown next step" in line]
+    assert len(unknown) == 2500
+    assert unknown[0].endswith("unknown next step 's0x' (did you mean 's0'?)")
+    assert unknown[-1].endswith("unknown next step 's2499x'")
+    assert took < SANITY_SECONDS

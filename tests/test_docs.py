@@ -324,7 +324,7 @@ HOW_LONG = '    ask: "How long have you had the pain?"\n'
 UNSURE = '  unsure:\n    ask: "Shall we try again?"\n    options:\n      - {label: "Yes", next: unsure}\n'
 BREAKS: dict[str, Callable[[str], str | bytes]] = {
     # The file
-    "too big": lambda t: (t + "# a long comment line to make the file too big\n" * 22_000).encode(),
+    "too big": lambda t: (t + "# a long comment line to make the file too big\n" * 5_600).encode(),
     "NUL byte": lambda t: t.replace("Keep moving", "Keep\0 moving", 1).encode(),
     "not UTF-8": lambda t: t.replace("Gentle walking", "Gentle caf\u00e9 walking").encode("latin-1"),
     "control character": edit(("Gentle walking", "Gentle\x07 walking")),

@@ -199,7 +199,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(write_dialog):
     path = write_dialog(MINIMAL + "#" * MAX_FILE_BYTES + "\n")
     size = path.stat().st_size
     assert refusal(path) == (
-        f"{path}:1: the file is {size:,} bytes; the limit is 1,000,000. Split it into several dialogs"
+        f"{path}:1: the file is {size:,} bytes; the limit is 256,000. Split it into several dialogs"
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from bot.dialog import safety
 from bot.dialog.matching import normalise
 from bot.dialog.model import Dialog, Step, StepKind, Urgency
 from bot.dialog.text import placeholder_problems, to_html, worst_case_values
 from bot.problems import Problem
-from bot.strict_yaml import did_you_mean
+from bot.strict_yaml import did_you_mean as suggest
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message, counted after rendering
 MAX_LABEL_CHARS = 60  # longer button texts are cut off on phones
@@ -34,7 +34,7 @@ def _problems(dialog: Dialog) -> Iterator[tuple[int, str]]:
     yield from _texts(dialog)
     yield from _labels(dialog)
     if dialog.start not in dialog.steps:
-        hint = did_you_mean(dialog.start, dialog.steps)
+        hint = suggest(dialog.start, dialog.steps)
         yield dialog.lines.get("start", 1), f"start: there is no step '{dialog.start}'{hint}"
         return
     if any(target not in dialog.steps for step in dialog.steps.values() for target in successors(step)):
@@ -42,7 +42,16 @@ def _problems(dialog: Dialog) -> Iterator[tuple[int, str]]:
     yield from _graph(dialog)
 
 
+MAX_SUGGESTIONS = 25  # each 'did you mean' compares with every name; thousands of typos must stay fast
+
+
 def _targets(dialog: Dialog) -> Iterator[tuple[int, str]]:
+    budget = [MAX_SUGGESTIONS]
+
+    def did_you_mean(word: str, choices: Collection[str]) -> str:
+        budget[0] -= 1
+        return suggest(word, choices) if budget[0] >= 0 else ""
+
     for step in dialog.steps.values():
         what = f"step '{step.id}'"
         for option in step.options:

@@ -67,7 +67,9 @@ def match_option(typed: str, options: Sequence[Option]) -> Option | None:
     said = normalise(typed)
     if not said:
         return None
-    if said.isdigit():
+    if said.isdigit():  # a position; a long run of digits (or of '½') is no position
+        if not said.isascii() or len(said) > 3:
+            return None
         number = int(said)
         return options[number - 1] if 1 <= number <= len(options) else None
     labels = [normalise(o.label) for o in options]

@@ -1,0 +1,104 @@
+"""The benchmarks run end to end at tiny sizes and report every number; no timing is asserted here."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+from bot.dialog.loader import load_dialog_text
+from bot.dialog.model import StepKind, Urgency
+
+# bench/ is not an installed package: it runs from the repository root (`python -m bench.run`).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run
+from bench.big_dialog import generate
+from bench.end_to_end import Load
+from bench.results import Row, table
+
+TINY = run.Sizes(
+    engine_sessions=50,
+    engine_steps=500,
+    conversation_chats=20,
+    conversation_steps=200,
+    stored_sessions=500,
+    active_sessions=200,
+    dialog_steps=100,
+    dialog_repeats=1,
+    cold_starts=1,
+    load=Load(users=3, saturated_seconds=0.3, offered=((50, 0.3), (20, 0.3)), solo_seconds=0.2),
+    shipped_load=Load(users=2, saturated_seconds=0.3, offered=((5, 0.5),)),
+    rounds=1,
+)
+
+# One entry per measure that `bench.run` reports, whatever the sizes.
+EXPECTED = (
+    "engine step (answer -> Reply), median",
+    "engine step, p99",
+    "transitions trigger (bare), median",
+    "transitions set_state + trigger, median",
+    "tap handled by Conversations.choose, median",
+    "reply rendered to Telegram HTML, median",
+    "sessions stored in SQLite",
+    "SQLite file per stored session",
+    "store.update() per session",
+    "active sessions (tracemalloc)",
+    "memory per active session",
+    "front end's per-chat dict",
+    "big dialog: load + full check",
+    "of which YAML parsing",
+    "of which safety proof",
+    "of which structural checks",
+    "cold start to first getUpdates: clinic-bot",
+    "cold start to first getUpdates: baseline PTB bot",
+    "e2e throughput, saturated: baseline PTB bot",
+    "e2e throughput, saturated: clinic-bot, flood cap off",
+    "e2e throughput ratio: clinic-bot (flood cap off) / baseline",
+    "e2e throughput ratio: clinic-bot as shipped / baseline",
+    "e2e latency p50 at 50/s offered: baseline PTB bot",
+    "e2e latency p99 at 50/s offered: clinic-bot, flood cap off",
+    "e2e latency p99 at 20/s offered: clinic-bot, flood cap off",
+    "e2e latency p99 at 5/s offered: clinic-bot",
+    "e2e throughput, one user alone: baseline PTB bot",
+    "e2e throughput, one user alone: clinic-bot, flood cap off",
+    "bot CPU per update: baseline PTB bot",
+    "bot CPU per update: clinic-bot, flood cap off",
+    "Bot API calls per update",
+    "bot RSS after the run",
+)
+
+
+def test_every_piece_reports_every_number_and_each_is_positive() -> None:
+    """RSS growth may be zero at these sizes (freed memory is reused), so it only has to be >= 0."""
+    rows = run.collect(TINY)
+    printed = table(rows)
+    for name in EXPECTED:
+        assert any(name in row.name for row in rows), f"no row for {name!r}:\n{printed}"
+        assert name in printed
+    for row in rows:
+        assert math.isfinite(row.value), row
+        assert row.value >= 0 if row.name.startswith("RSS growth") else row.value > 0, row
+        assert row.passed is None or row.target, row
+
+
+def test_the_table_marks_misses_and_passes() -> None:
+    rows = [
+        Row("fast", 1.0, "µs", "<= 2 µs", True),
+        Row("slow", 3.0, "µs", "<= 2 µs", False),
+        Row("plain", 0.5, "MB"),
+    ]
+    lines = table(rows).splitlines()
+    assert len(lines) == 5
+    assert "| pass " in lines[2]
+    assert "| MISS " in lines[3]
+    assert "0.5 MB" in lines[4]
+
+
+def test_the_generated_big_dialog_has_every_kind_of_step_and_level() -> None:
+    dialog = load_dialog_text(generate(100), "generated.yaml")
+    assert len(dialog.steps) == 100
+    assert {step.kind for step in dialog.steps.values()} == set(StepKind)
+    assert {step.urgency for step in dialog.steps.values() if step.urgency is not None} == set(Urgency)
+    flags = {o.red_flag for s in dialog.steps.values() for o in s.options if o.red_flag is not None}
+    assert flags == {Urgency.EMERGENCY, Urgency.URGENT}
