@@ -21,7 +21,7 @@ from bot.library import DialogLibrary
 from bot.preview import chat_json, chat_terminal
 from bot.problems import ConfigError, LoadError
 from bot.scenarios import engines_by_id, record, run_files, summary
-from bot.store import open_store
+from bot.store import StoreError, open_store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -178,7 +178,15 @@ def _serve(config: Config) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from bot.telegram_app import run_bot  # noqa: PLC0415 - only `run` needs telegram; other commands start faster
 
-    store = open_store(config.storage_url)
+    try:
+        store = open_store(config.storage_url)
+    except StoreError as error:
+        raise ConfigError.single(
+            where,
+            config.lines.get("storage.url", 1),
+            f"storage.url: cannot open the session store ({error}); "
+            "check the address and that the server runs",
+        ) from None
     try:
         run_bot(config, library, store)
     finally:

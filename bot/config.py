@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ import yaml
 
 from bot.dialog.text import PLACEHOLDER_MAX_CHARS
 from bot.problems import ConfigError, LoadError
-from bot.strict_yaml import Reader, parse_yaml, read_yaml
+from bot.strict_yaml import Reader, line_of, parse_yaml, read_yaml
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
 DEFAULT_RETENTION_DAYS = 30  # privacy.retention_days when the config does not say
@@ -69,6 +70,7 @@ class Config:
     admins: tuple[int, ...]
     retention_days: int  # sessions untouched this long are erased
     source: str  # the file it came from, or "the embedded defaults"
+    lines: Mapping[str, int]  # 'section.key' -> its line in that file, for messages about its value
     emergency_number_set: bool  # named by the clinic's own file, not taken from the defaults
 
     def __repr__(self) -> str:  # never print the token, not even in a traceback or a log
@@ -108,8 +110,19 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         admins=cast(tuple[int, ...], values["admins"]),
         retention_days=cast(int, values.get("privacy.retention_days", DEFAULT_RETENTION_DAYS)),
         source=str(path) if path else "the embedded defaults",
+        lines=MappingProxyType(_key_lines(node) if path is not None else {}),
         emergency_number_set="clinic.emergency_number" in own,
     )
+
+
+def _key_lines(node: yaml.Node) -> dict[str, int]:
+    """The line of every key and 'section.key' in a config file."""
+    lines: dict[str, int] = {}
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
+        lines[str(key.value)] = line_of(key)
+        for inner, _ in value.value if isinstance(value, yaml.MappingNode) else ():
+            lines[f"{key.value}.{inner.value}"] = line_of(inner)
+    return lines
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -267,3 +268,29 @@ def test_bad_input_gives_a_message_and_an_exit_code_never_a_traceback(args):
     assert result.returncode in (1, 2)
     assert result.stderr.strip()
     assert "Traceback" not in result.stderr
+
+
+def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path):
+    """Regression: a PostgreSQL server that is not there ended `run` with a psycopg traceback."""
+    (tmp_path / "dialogs").mkdir()
+    (tmp_path / "dialogs" / "example.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "storage:\n  url: postgresql://nobody@127.0.0.1:1/nowhere\ndialogs: dialogs\ndialog: example\n"
+        'clinic:\n  emergency_number: "911"\n',
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "run"],
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "1:fake"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"{config}:2: storage.url: cannot open the session store (connection to server at "
+        '"127.0.0.1", port 1 failed: Connection refused); check the address and that the server runs'
+    ]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from bot.store.contract import SessionStore, decode_answers, encode_answers
+import sqlite3
+
+from bot.store.contract import SessionStore, StoreError, decode_answers, encode_answers
 from bot.store.sqlite import SqliteStore
 
 
 def open_store(url: str) -> SessionStore:
-    """The store for a `storage.url` from the config."""
+    """The store for a `storage.url` from the config; StoreError when it cannot be opened."""
     if url.startswith("sqlite:///"):
-        return SqliteStore(url.removeprefix("sqlite:///"))
+        try:
+            return SqliteStore(url.removeprefix("sqlite:///"))
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(str(error)) from None
     if url.startswith("postgresql://"):
         from bot.store.postgres import PostgresStore  # noqa: PLC0415 - psycopg loads only when used
 
@@ -17,4 +22,4 @@ def open_store(url: str) -> SessionStore:
     raise ValueError(f"unsupported storage url scheme: {url.split(':', 1)[0]}")
 
 
-__all__ = ["SessionStore", "SqliteStore", "decode_answers", "encode_answers", "open_store"]
+__all__ = ["SessionStore", "SqliteStore", "StoreError", "decode_answers", "encode_answers", "open_store"]

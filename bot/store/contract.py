@@ -11,6 +11,10 @@ from bot.dialog.engine import Answer, Session
 T = TypeVar("T")
 
 
+class StoreError(Exception):
+    """The session store cannot be opened (no server, no permission); the message says why."""
+
+
 class SessionStore(Protocol):
     """Sessions by chat; every call is one transaction, so a crash never leaves half a session."""
 

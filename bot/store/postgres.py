@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from bot.dialog.engine import Session
-from bot.store.contract import check_replay, decode_answers, encode_answers, is_redelivery
+from bot.store.contract import StoreError, check_replay, decode_answers, encode_answers, is_redelivery
 
 T = TypeVar("T")
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -55,7 +55,10 @@ class PostgresStore:
     def __init__(self, url: str) -> None:
         self._url = url
         self._db: Connection | None = None
-        self._run(_create_schema)
+        try:
+            self._run(_create_schema)
+        except psycopg.Error as error:  # the first line says it all; psycopg's hints follow it
+            raise StoreError(str(error).removeprefix("connection failed: ").splitlines()[0]) from None
 
     def update(
         self,
