@@ -123,7 +123,7 @@ def main(base_url: str) -> None:
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
-        .concurrent_updates(True)  # as the clinic bot: chats are served at once
+        .concurrent_updates(8)  # as the clinic bot: up to 8 updates at once
         .build()
     )
     app.add_handler(CommandHandler("start", start))

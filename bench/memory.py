@@ -20,6 +20,7 @@ from bench.results import Row, at_most, info
 from bench.sessions import engine_for, random_sessions, shipped_dialog
 from bench.stats import peak_rss_bytes, rss_bytes
 from bot.store import SqliteStore
+from bot.telegram_app import RecentChats
 
 TARGET_STORED_MB = 20.0
 MB = 1024 * 1024
@@ -59,10 +60,10 @@ def measure(stored: int, active: int) -> list[Row]:
             f"Session objects; {live['answers']:.1f} answers/session",
         ),
         info(
-            "front end's per-chat dict, 100k chats",
+            "front end's per-chat memory after 100k chats",
             live["keyboard_dict"] / MB,
             "MB",
-            "TelegramFrontEnd._open_keyboard shape, never pruned",
+            "RecentChats: the 10,000 most recent chats are kept",
         ),
     ]
 
@@ -147,9 +148,11 @@ def active(count: int) -> dict[str, float]:
     held = list(random_sessions(engine, count))
     gc.collect()
     traced = tracemalloc.get_traced_memory()[0] - base
-    # The Telegram front end keeps chat id -> message id of the open keyboard for every chat it saw.
+    # The Telegram front end keeps chat id -> message id of the open keyboard for the recent chats.
     base = tracemalloc.get_traced_memory()[0]
-    chats = {1_000_000_000 + chat: 1_000 + chat % 50 for chat in range(100_000)}
+    chats = RecentChats()
+    for chat in range(100_000):
+        chats[1_000_000_000 + chat] = 1_000 + chat % 50
     keyboard_dict = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
     del held, chats

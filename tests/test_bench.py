@@ -45,7 +45,7 @@ EXPECTED = (
     "store.update() per session",
     "active sessions (tracemalloc)",
     "memory per active session",
-    "front end's per-chat dict",
+    "front end's per-chat memory",
     "big dialog: load + full check",
     "of which YAML parsing",
     "of which safety proof",
