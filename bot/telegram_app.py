@@ -54,6 +54,7 @@ from bot.dialog.text import to_html
 from bot.library import DialogLibrary, Status, watch
 from bot.problems import ConfigError, Problem
 from bot.store import SessionStore
+from bot.store.retention import PURGE_EVERY, purge, purge_regularly
 from bot.webhook import receiving
 
 log = logging.getLogger("clinic_bot")
@@ -92,7 +93,6 @@ TYPED_TOO_EARLY = (
 
 # After a 5xx, a timeout or a lost connection a call is tried again after these pauses (about 8 s in all).
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
-PURGE_EVERY = 3600.0  # seconds between purges of sessions older than privacy.retention_days
 
 
 # Updates handled at once. More only queue up in httpx's connection pool, whose scans grow with the
@@ -514,25 +514,6 @@ async def _answer(query: CallbackQuery, text: str | None = None) -> None:
         await query.answer(text)
     except TelegramError as error:
         log.info("callback query not answered: %s", type(error).__name__)
-
-
-def purge(store: SessionStore, days: int) -> None:
-    """Erase sessions untouched for `days` (privacy.retention_days)."""
-    removed = store.purge_older_than(days)
-    if removed:
-        log.info("erased %d session(s) untouched for %d days", removed, days)
-
-
-async def purge_regularly(store: SessionStore, days: int, stop: asyncio.Event, every: float) -> None:
-    """Purge every `every` seconds until `stop` is set; a failed purge is logged and tried again later."""
-    while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
-            return
-        try:
-            purge(store, days)
-        except Exception as error:  # the store's own errors differ by engine; keep serving
-            log.error("purge failed: %s", type(error).__name__)  # noqa: TRY400 - no traceback, no data
 
 
 class LogHygiene(logging.Filter):

@@ -19,7 +19,8 @@ from bot.config import load_config
 from bot.dialog.engine import Session
 from bot.problems import ConfigError
 from bot.store import SqliteStore
-from bot.telegram_app import LogHygiene, purge_regularly
+from bot.store.retention import purge_regularly
+from bot.telegram_app import LogHygiene
 from bot.testing import BotApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
