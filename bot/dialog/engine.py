@@ -111,8 +111,7 @@ class Engine:
 
     def start(self) -> tuple[Session, Reply]:
         """A new conversation at the first question."""
-        session = Session(self.dialog.id, self.dialog.version, (), "")
-        return self._replayed(session, ())
+        return self._replayed(())
 
     def choose(self, session: Session, step_id: str, option_id: str) -> tuple[Session, Reply]:
         """A tapped button; one from an earlier question moves nothing and says where we are."""
@@ -142,7 +141,7 @@ class Engine:
         session, notice = self._current(session)
         if not session.answers:
             return session, self._reply(session, notice or AT_FIRST)
-        return self._replayed(session, session.answers[:-1])
+        return self._replayed(session.answers[:-1])
 
     def restart(self) -> tuple[Session, Reply]:
         return self.start()
@@ -158,11 +157,17 @@ class Engine:
         """The session on this dialog version; replayed (with a notice if answers no longer fit)."""
         if session.version == self.dialog.version and session.step in self.dialog.steps:
             return session, None
-        replayed, _reply = self._replayed(session, session.answers)
+        replayed, _facts = self._replay(session.answers)
         notice = CHANGED if len(replayed.answers) < len(session.answers) else None
         return replayed, notice
 
-    def _replayed(self, session: Session, answers: tuple[Answer, ...]) -> tuple[Session, Reply]:
+    def _replayed(self, answers: tuple[Answer, ...]) -> tuple[Session, Reply]:
+        fresh, facts = self._replay(answers)
+        notice = CHANGED if len(fresh.answers) < len(answers) else None
+        return fresh, self._reply(fresh, notice, facts)
+
+    def _replay(self, answers: tuple[Answer, ...]) -> tuple[Session, dict[str, str]]:
+        """A session on this version from the answers that still fit, and the facts they set."""
         facts: dict[str, str] = {}
         step = self._settle(self.dialog.start, facts)
         kept = 0
@@ -173,9 +178,7 @@ class Engine:
             facts.update(option.sets)
             step = self._settle(self._move(step, _answer_trigger(option.id), facts), facts)
             kept += 1
-        fresh = Session(self.dialog.id, self.dialog.version, answers[:kept], step)
-        notice = CHANGED if kept < len(answers) else None
-        return fresh, self._reply(fresh, notice, facts)
+        return Session(self.dialog.id, self.dialog.version, answers[:kept], step), facts
 
     def _apply(self, session: Session, option: Option, notice: str | None) -> tuple[Session, Reply]:
         facts = self._facts(session.answers)
