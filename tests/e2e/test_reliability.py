@@ -85,6 +85,9 @@ async def test_under_faults_telegram_reports_every_reply_arrives_exactly_once(
     faults.drop(fraction=0.02)
     faults.slow(seconds=0.4, fraction=0.05)
     timeouts = faults.slow(*SENDING, seconds=6.0, fraction=0.1, times=2)  # beyond PTB's 5 s read timeout
+    # Drawn faults vary with how calls interleave; these make sure some happen in every run.
+    faults.server_error(*SENDING, status=502, times=3)
+    faults.drop(*SENDING, times=2)
     patients = _patients(server, 3001, 8)
 
     await asyncio.gather(*(walk(user, script, WAIT) for user, script in patients))
@@ -116,10 +119,12 @@ async def test_when_telegram_did_the_work_but_the_answer_is_lost_a_reply_may_com
     faults.server_error(status=500, fraction=0.01)
     faults.server_error(status=502, fraction=0.01)
     faults.drop(fraction=0.01)
-    lost = faults.drop("sendMessage", after=True, fraction=0.1)
-    lost_others = faults.drop(
-        "editMessageText", "answerCallbackQuery", "sendChatAction", after=True, fraction=0.1
-    )
+    lost = [faults.drop("sendMessage", after=True, fraction=0.1)]
+    others = ("editMessageText", "answerCallbackQuery", "sendChatAction")
+    lost_others = [faults.drop(*others, after=True, fraction=0.1)]
+    # Drawn faults vary with how calls interleave; these make sure some happen in every run.
+    lost.append(faults.drop("sendMessage", after=True, times=2))
+    lost_others.append(faults.drop(*others, after=True, times=2))
     patients = _patients(server, 3101, 8)
 
     await asyncio.gather(*(walk(user, script, WAIT) for user, script in patients))
@@ -128,8 +133,9 @@ async def test_when_telegram_did_the_work_but_the_answer_is_lost_a_reply_may_com
     faults.clear()
     print(f"\nat least once: 8 patients; {_report(server, rules)}")
 
-    assert lost.hits >= 2
-    assert lost_others.hits >= 2
+    lost_sends = sum(rule.hits for rule in lost)
+    assert lost_sends >= 2
+    assert sum(rule.hits for rule in lost_others) >= 2
     extra = 0
     for user, script in patients:
         replies = _replies(user, script)
@@ -138,7 +144,7 @@ async def test_when_telegram_did_the_work_but_the_answer_is_lost_a_reply_may_com
         extra += sum(replies.values()) - len(replies)
         answered = [m for m in user.messages if m.shows("Your answer:")]
         assert len(answered) == len(script.answers)
-    assert extra == lost.hits  # each lost answer to a sendMessage gave one duplicate, nothing else did
+    assert extra == lost_sends  # each lost answer to a sendMessage gave one duplicate, nothing else did
     _check_answers_applied_once(bot, patients)
     assert "update failed" not in bot.logs()
 
