@@ -30,3 +30,19 @@ def test_every_document_the_readme_links_exists() -> None:
     assert links
     missing = [link for link in links if not (ROOT / link).exists()]
     assert missing == []
+
+
+def test_every_data_file_of_the_package_is_installed_with_it() -> None:
+    """Regression: `pip install .` left out bot/defaults.yaml, so README's first command failed."""
+    import fnmatch  # noqa: PLC0415
+    import tomllib  # noqa: PLC0415
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["bot"]
+    data = [
+        path.relative_to(ROOT / "bot").as_posix()
+        for path in (ROOT / "bot").rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
+    ]
+    assert data
+    assert [name for name in data if not any(fnmatch.fnmatch(name, p) for p in patterns)] == []
