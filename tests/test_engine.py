@@ -230,11 +230,12 @@ def test_typing_after_the_outcome_says_the_check_is_finished(example):
     assert (reply.step, reply.notice, reply.outcome.urgency) == ("call_now", FINISHED, Urgency.EMERGENCY)
 
 
-def test_a_button_tapped_after_the_outcome_moves_nothing(example):
+def test_a_button_tapped_after_the_outcome_moves_nothing_and_says_the_check_is_finished(example):
+    """Regression: it said the button belonged to an earlier question, which misleads after the advice."""
     session, _ = walk(example, "start", "yes")
     after, reply = example.choose(session, "danger", "no")
     assert after == session
-    assert (reply.step, reply.notice) == ("call_now", STALE)
+    assert (reply.step, reply.notice) == ("call_now", FINISHED)
 
 
 # --- An edited dialog ---------------------------------------------------------------------------
@@ -265,6 +266,18 @@ def test_an_answer_that_no_longer_fits_asks_that_question_again_politely(write_d
     assert session.answers == (("first", "no"),)
     session, reply = new.answer(session, "less than a week")
     assert (reply.step, reply.notice) == ("home", None)
+
+
+def test_an_unclear_answer_right_after_an_edit_keeps_the_notice_that_questions_changed(write_dialog, values):
+    """Regression: the hint replaced the notice, so the patient never learned why they were asked again."""
+    old = Engine(load_dialog(write_dialog(MINIMAL)), values)
+    session, _ = walk(old, "no", "a few days")
+    new = Engine(
+        load_dialog(write_dialog(edit(MINIMAL, '{label: "A few days"', '{label: "Less than a week"'))), values
+    )
+    session, reply = new.answer(session, "a few days")
+    assert reply.step == "how_long"
+    assert reply.notice == f"{CHANGED} {UNCLEAR}"
 
 
 def test_a_button_from_the_old_version_still_works_when_it_fits(write_dialog, values):

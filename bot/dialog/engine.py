@@ -118,7 +118,8 @@ class Engine:
         session, notice = self._current(session)
         option = self._options.get((step_id, option_id)) if step_id == session.step else None
         if option is None:
-            return session, self._reply(session, notice or STALE)
+            finished = self.dialog.steps[session.step].kind is StepKind.OUTCOME
+            return session, self._reply(session, notice or (FINISHED if finished else STALE))
         return self._apply(session, option, notice)
 
     def answer(self, session: Session, typed: str) -> tuple[Session, Reply]:
@@ -133,7 +134,7 @@ class Engine:
                 "Sorry, I did not understand. Please choose an answer: type its number "
                 f"(1 to {len(step.options)}) or its words."
             )
-            return session, self._reply(session, hint)
+            return session, self._reply(session, f"{notice} {hint}" if notice else hint)
         return self._apply(session, option, notice)
 
     def back(self, session: Session) -> tuple[Session, Reply]:
