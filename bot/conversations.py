@@ -38,8 +38,9 @@ class Conversations:
             nonlocal label
             moved, reply = engine.choose(session, step_id, option_id)
             if len(moved.answers) > len(session.answers):
-                option = engine.dialog.steps[step_id].option(option_id)
-                label = option.label if option else None
+                step = engine.dialog.steps[step_id]
+                chosen = [step.option(i) for i in moved.answers[-1][1]]
+                label = ", ".join(o.label for o in chosen if o is not None)
             return moved, reply
 
         return self._act(chat_id, tap, update_id), label

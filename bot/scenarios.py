@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import Urgency
@@ -29,7 +31,7 @@ class Scenario:
     line: int
     name: str
     dialog: str
-    answers: tuple[str, ...]
+    answers: tuple[str | tuple[str, ...], ...]  # a tuple: the items ticked in a tick list
     level: Urgency | None
     outcome: str | None
     topics: tuple[str, ...] | None
@@ -63,7 +65,7 @@ def load_scenarios(path: Path) -> list[Scenario]:
         if fields is None or not {"answers", "expect"} <= set(fields):
             continue
         name = r.text(fields["name"], f"{what}: name") if "name" in fields else None
-        answers = [text for _node, text in r.text_or_list(fields["answers"], f"{what}: answers")]
+        answers = _answers(r, fields["answers"], f"{what}: answers")
         expect = r.mapping(fields["expect"], f"{what}: expect", _EXPECT_KEYS) or {}
         level = None
         if "level" in expect:
@@ -100,16 +102,32 @@ def load_scenarios(path: Path) -> list[Scenario]:
     return scenarios
 
 
+def _answers(r: Reader, node: yaml.Node, what: str) -> list[str | tuple[str, ...]]:
+    """Answers as typed: a text each, or a list of texts for the items ticked in a tick list."""
+    if not isinstance(node, yaml.SequenceNode):
+        return [text for _node, text in r.text_or_list(node, what)]
+    answers: list[str | tuple[str, ...]] = []
+    for item in node.value:
+        if isinstance(item, yaml.SequenceNode):
+            answers.append(tuple(text for _node, text in r.text_or_list(item, what)))
+        elif (text := r.text(item, what)) is not None:
+            answers.append(text)
+    return answers
+
+
 def run_scenario(engine: Engine, scenario: Scenario) -> Result:
     session, reply = engine.start()
     for number, typed in enumerate(scenario.answers, start=1):
         if reply.ended:
-            return Result(scenario, f"the check ended at '{reply.step}' before answer {number} ('{typed}')")
+            return Result(
+                scenario, f"the check ended at '{reply.step}' before answer {number} ('{_shown(typed)}')"
+            )
         moved, after = engine.answer(session, typed)
         if len(moved.answers) == len(session.answers):
             options = ", ".join(f"'{o.label}'" for o in reply.options)
             return Result(
-                scenario, f"answer {number} '{typed}' does not fit step '{reply.step}' (options: {options})"
+                scenario,
+                f"answer {number} '{_shown(typed)}' does not fit step '{reply.step}' (options: {options})",
             )
         session, reply = moved, after
     outcome = reply.outcome
@@ -139,16 +157,23 @@ def run_files(paths: list[Path], engine_for: Callable[[str], Engine]) -> list[Re
     return results
 
 
+def _shown(typed: str | tuple[str, ...]) -> str:
+    return typed if isinstance(typed, str) else " + ".join(typed)
+
+
 def record(path: Path, engine: Engine, session: Session, reply: Reply) -> int:
     """Append the conversation that led to an outcome as a scenario; returns its number in the file."""
     steps = engine.dialog.steps
-    labels = [option.label for s, o in session.answers if (option := steps[s].option(o)) is not None]
     if reply.outcome is None:
         raise ValueError("only a finished check can be recorded")
+    answers = []
+    for step_id, ids in session.answers:
+        labels = [json.dumps(o.label, ensure_ascii=False) for i in ids if (o := steps[step_id].option(i))]
+        answers.append(f"[{', '.join(labels)}]" if steps[step_id].many else labels[0])
     topics = ", ".join(json.dumps(t) for t in reply.outcome.topics)
     entry = (
         f"  - name: {json.dumps('recorded ' + time.strftime('%Y-%m-%d %H:%M'))}\n"
-        f"    answers: [{', '.join(json.dumps(label, ensure_ascii=False) for label in labels)}]\n"
+        f"    answers: [{', '.join(answers)}]\n"
         f"    expect: {{level: {reply.outcome.urgency.key}, outcome: {reply.step}, topics: [{topics}]}}\n"
     )
     if not path.exists() or not path.read_text(encoding="utf-8").strip():

@@ -308,6 +308,13 @@ class Reader:
             return None
         return str(node.value).strip()
 
+    def flag(self, node: yaml.Node, what: str) -> bool | None:
+        """Read true or false."""
+        if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+            return str(node.value).lower() in {"true", "yes", "on", "y"}
+        self.problem(node, f"{what} should be true or false, not {_shape(node)}")
+        return None
+
     def integer(self, node: yaml.Node, what: str) -> int | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == INT:
             try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import combinations
 from pathlib import Path
 
 import pytest
 
 from bot.dialog.loader import load_dialog
+from bot.dialog.model import DONE
 from bot.problems import DialogError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +77,43 @@ def drop_lines(text: str, first: int, last: int) -> str:
     """`text` without lines `first` to `last` (1-based, inclusive)."""
     lines = text.splitlines(keepends=True)
     return "".join(lines[: first - 1] + lines[last:])
+
+
+def engine_paths(engine, limit: int = 20_000):
+    """Every way through a dialog as the real engine takes it: (answers to questions, end reply).
+
+    Taps every option of every question (and every allowed set of ticks of a small tick list), so
+    the proof and the outcome table can be checked against what patients actually get.
+    """
+    steps = engine.dialog.steps
+
+    def asked(session):  # the answers to questions; taps on messages (a menu) only navigate
+        return tuple(a for a in session.answers if steps[a[0]].kind.value == "ask")
+
+    found = {}
+    start, reply = engine.start()
+    todo = [(start, reply, frozenset())]
+    while todo:
+        session, reply, seen = todo.pop()
+        if reply.ended:
+            found[asked(session)] = reply
+            if len(found) > limit:
+                raise AssertionError(f"more than {limit} paths")
+            continue
+        step = steps[session.step]
+        if (session.step, asked(session)) in seen:
+            continue  # a menu loop: back at a step with the same answers
+        seen = seen | {(session.step, asked(session))}
+        if step.many:
+            items = [o for o in step.options if not o.none]
+            choices = [(o.id,) for o in step.options if o.none]
+            choices += [c for n in range(1, len(items) + 1) for c in combinations([o.id for o in items], n)]
+            for ids in choices:
+                ticked = session
+                for option_id in ids:
+                    ticked, _ = engine.choose(ticked, step.id, option_id)
+                todo.append((*engine.choose(ticked, step.id, DONE), seen))
+        else:
+            for option in step.options:
+                todo.append((*engine.choose(session, step.id, option.id), seen))
+    return list(found.items())

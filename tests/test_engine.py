@@ -82,7 +82,7 @@ def test_yes_is_unclear_when_no_option_starts_with_yes(example):
 def test_a_tapped_button_moves_on_and_is_remembered(example):
     session, _ = example.start()
     session, reply = example.choose(session, "welcome", "start")
-    assert (reply.step, session.answers, session.step) == ("danger", (("welcome", "start"),), "danger")
+    assert (reply.step, session.answers, session.step) == ("danger", (("welcome", ("start",)),), "danger")
 
 
 def test_a_button_from_an_earlier_question_moves_nothing_and_says_where_we_are(example):
@@ -108,7 +108,7 @@ def test_a_forged_button_moves_nothing(example, step, option):
 def test_back_takes_back_the_last_answer(example):
     session, _ = walk(example, "start", "no")
     session, reply = example.back(session)
-    assert (reply.step, session.answers, reply.notice) == ("danger", (("welcome", "start"),), None)
+    assert (reply.step, session.answers, reply.notice) == ("danger", (("welcome", ("start",)),), None)
 
 
 def test_back_from_an_outcome_returns_to_the_last_question_and_forgets_its_facts(example):
@@ -263,7 +263,7 @@ def test_an_answer_that_no_longer_fits_asks_that_question_again_politely(write_d
     new = Engine(load_dialog(write_dialog(edited)), values)
     session, reply = new.show(session)
     assert (reply.step, reply.notice) == ("how_long", CHANGED)
-    assert session.answers == (("first", "no"),)
+    assert session.answers == (("first", ("no",)),)
     session, reply = new.answer(session, "less than a week")
     assert (reply.step, reply.notice) == ("home", None)
 
@@ -294,6 +294,6 @@ def test_a_session_whose_question_was_deleted_goes_where_its_answers_now_lead(wr
     without_how_long = drop_lines(MINIMAL, 16, 20).replace("next: how_long", "next: decide")
     new = Engine(load_dialog(write_dialog(without_how_long)), values)
     session, reply = new.show(session)
-    assert (reply.step, reply.notice, session.answers) == ("home", CHANGED, (("first", "no"),))
+    assert (reply.step, reply.notice, session.answers) == ("home", CHANGED, (("first", ("no",)),))
     session, reply = new.back(session)
     assert (reply.step, reply.notice, session.answers) == ("first", None, ())

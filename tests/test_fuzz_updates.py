@@ -27,7 +27,7 @@ from telegram.request import BaseRequest, RequestData
 
 import bot.telegram_app
 from bot.config import load_config
-from bot.dialog.engine import Session
+from bot.dialog.engine import Answer, Session
 from bot.dialog.loader import load_dialog
 from bot.library import DialogLibrary
 from bot.store import SqliteStore
@@ -276,21 +276,21 @@ def updates(draw: st.DrawFn) -> dict[str, Any]:
 # --- the invariant ------------------------------------------------------------------------------
 
 
-def _moves_allowed(before: Session | None, data: dict[str, Any]) -> list[tuple[tuple[str, str], ...] | None]:
+def _moves_allowed(before: Session | None, data: dict[str, Any]) -> list[tuple[Answer, ...] | None]:
     """Every answer list the chat may hold after this update, given what it held (None: erased)."""
-    start: tuple[tuple[str, str], ...] = ()
+    start: tuple[Answer, ...] = ()
     if before is None:
         return [None, start]
-    allowed: list[tuple[tuple[str, str], ...] | None] = [before.answers, start, before.answers[:-1]]
-    offered = [(before.step, option.id) for option in DIALOG.steps[before.step].options]
+    allowed: list[tuple[Answer, ...] | None] = [before.answers, start, before.answers[:-1]]
+    offered = [(before.step, (option.id,)) for option in DIALOG.steps[before.step].options]
     query = data.get("callback_query")
     if query is None:
         allowed += [(*before.answers, answer) for answer in offered]  # a typed answer
     elif query.get("data") == "!forget_yes":
         allowed.append(None)
-    elif query.get("data") in {f"{step}:{option}" for step, option in offered}:
+    elif query.get("data") in {f"{step}:{ids[0]}" for step, ids in offered}:
         step, _, option = query["data"].partition(":")
-        allowed.append((*before.answers, (step, option)))
+        allowed.append((*before.answers, (step, (option,))))
     return allowed
 
 

@@ -388,8 +388,8 @@ def test_all_problems_of_a_file_are_reported_at_once_sorted_by_line(write_dialog
     text = edit(text, '{label: "Yes", red_flag', "{label: Yes, red_flag")  # 14
     path = write_dialog(edit(text, '    why: "Very bad', '    whyy: "Very bad'))  # 12
     assert refusal(path).splitlines() == [
-        f"{path}:12: step 'first': unknown key 'whyy' (did you mean 'why'?); allowed: ask, options, "
-        "outcome, review_due, reviewed_by, route, safety_net, say, show, source, why",
+        f"{path}:12: step 'first': unknown key 'whyy' (did you mean 'why'?); allowed: ask, next, options, "
+        "outcome, pick, review_due, reviewed_by, route, safety_net, say, show, source, why",
         f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: 'Yes'",
         f"{path}:19: step 'how_long', option 1: fact 'duraton' is not declared (did you mean 'duration'?); "
         "add it under 'facts:'",

@@ -25,7 +25,7 @@ from bot.testing import BotApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:TEST-local-bot-api-token"  # noqa: S105 - the local test server's fake token
-SESSION = Session("example", "v1", (("welcome", "start"),), "danger")
+SESSION = Session("example", "v1", (("welcome", ("start",)),), "danger")
 
 
 def _config(tmp_path: Path, text: str) -> Path:

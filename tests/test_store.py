@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.dialog.engine import Session
 from bot.store import SqliteStore, open_store
 
-SESSION = Session("example", "abc123", (("welcome", "start"), ("danger", "no")), "how_long")
+SESSION = Session("example", "abc123", (("welcome", ("start",)), ("danger", ("no",))), "how_long")
 
 
 def test_forget_erases_every_row_of_the_chat(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_a_file_from_before_update_ids_gets_the_column_and_keeps_its_sessions(tm
             """INSERT INTO sessions VALUES (1, 'example', 'abc123', '[["welcome","start"]]', 'danger', 0)"""
         )
     store = SqliteStore(str(path))
-    assert store.load(1) == Session("example", "abc123", (("welcome", "start"),), "danger")
+    assert store.load(1) == Session("example", "abc123", (("welcome", ("start",)),), "danger")
     results = [
         store.update(1, lambda s: (SESSION, "applied"), update_id=7, replay=lambda s: "again") for _ in "12"
     ]

@@ -22,7 +22,7 @@ import pytest
 from bot.dialog.engine import Session
 from bot.store import SessionStore, open_store
 
-SESSION = Session("example", "abc123", (("welcome", "start"), ("danger", "no")), "how_long")
+SESSION = Session("example", "abc123", (("welcome", ("start",)), ("danger", ("no",))), "how_long")
 LATER = Session("example", "abc123", (), "welcome")
 
 
@@ -201,7 +201,7 @@ def test_an_instance_killed_inside_an_update_loses_nothing_and_holds_nothing(
 
 def _answered(session: Session | None) -> tuple[Session, str]:
     answers = session.answers if session else ()
-    return Session("example", "abc123", (*answers, ("step", str(len(answers)))), "next"), "applied"
+    return Session("example", "abc123", (*answers, ("step", (str(len(answers)),))), "next"), "applied"
 
 
 def _replayed(session: Session | None) -> str:
@@ -288,10 +288,10 @@ def test_two_instances_updating_one_chat_at_once_never_interleave(
     second.join(5)
     assert second_results == ["applied"]
     assert seen[0] is not None
-    assert seen[0].answers == (("step", "0"),)
+    assert seen[0].answers == (("step", ("0",)),)
     final = store.load(1)
     assert final is not None
-    assert final.answers == (("step", "0"), ("step", "1"))
+    assert final.answers == (("step", ("0",)), ("step", ("1",)))
 
 
 @pytest.mark.parametrize("database", [POSTGRESQL], indirect=True)

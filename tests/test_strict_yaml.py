@@ -85,8 +85,8 @@ def test_yes_as_a_key_is_read_as_true_so_it_must_be_quoted(write_dialog):
 def test_an_unknown_key_suggests_the_closest_one_and_lists_the_allowed(write_dialog):
     path = write_dialog(edit(MINIMAL, '    why: "Very bad', '    whyy: "Very bad'))
     assert refusal(path) == (
-        f"{path}:12: step 'first': unknown key 'whyy' (did you mean 'why'?); allowed: ask, options, "
-        "outcome, review_due, reviewed_by, route, safety_net, say, show, source, why"
+        f"{path}:12: step 'first': unknown key 'whyy' (did you mean 'why'?); allowed: ask, next, options, "
+        "outcome, pick, review_due, reviewed_by, route, safety_net, say, show, source, why"
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 
 from bot.dialog import safety
 from bot.dialog.matching import normalise
-from bot.dialog.model import Dialog, Step, StepKind, Urgency
+from bot.dialog.model import DONE, Dialog, Step, StepKind, Urgency, exits
 from bot.dialog.text import placeholder_problems, to_html, worst_case_values
 from bot.problems import Problem
 from bot.strict_yaml import did_you_mean as suggest
@@ -31,6 +31,7 @@ def check(dialog: Dialog) -> list[Problem]:
 
 def _problems(dialog: Dialog) -> Iterator[tuple[int, str]]:
     yield from _targets(dialog)
+    yield from _tick_lists(dialog)
     yield from _texts(dialog)
     yield from _labels(dialog)
     if dialog.start not in dialog.steps:
@@ -91,6 +92,35 @@ def _targets(dialog: Dialog) -> Iterator[tuple[int, str]]:
                     "stays short; remove 'show'"
                 ),
             )
+
+
+def _tick_lists(dialog: Dialog) -> Iterator[tuple[int, str]]:
+    """A tick list needs one "None of these", and items ticked together must agree on their facts."""
+    for step in (s for s in dialog.steps.values() if s.many):
+        what = f"step '{step.id}'"
+        nothing = [o for o in step.options if o.none]
+        if len(nothing) != 1:
+            line = nothing[1].line if nothing else step.line
+            yield (
+                line,
+                f"{what}: a tick list needs exactly one 'None of these' item with 'none: true', so that "
+                f"patients say so rather than tap Done on an empty list (found {len(nothing)})",
+            )
+        if len(step.options) < 2:
+            yield step.line, f"{what}: a tick list needs at least one item besides 'None of these'"
+        first: dict[str, tuple[str, str]] = {}
+        for option in (o for o in step.options if not o.none):
+            for fact, value in option.sets:
+                label, earlier = first.setdefault(fact, (option.label, value))
+                if earlier != value:
+                    yield (
+                        option.line,
+                        f"{what}, option '{option.label}': sets {fact} to '{value}', but '{label}' sets it "
+                        f"to '{earlier}', and both can be ticked; give each item its own fact",
+                    )
+        size = len(callback_data(step.id, DONE).encode())
+        if size > MAX_CALLBACK_BYTES:
+            yield step.line, f"{what}: the step name is too long for a Telegram button; shorten it"
 
 
 def patient_texts(dialog: Dialog) -> Iterator[tuple[int, str, str]]:
@@ -185,7 +215,7 @@ def _labels(dialog: Dialog) -> Iterator[tuple[int, str]]:
 
 
 def successors(step: Step) -> list[str]:
-    return [o.next for o in step.options] + [r.next for r in step.rules]
+    return [way.target for way in exits(step)]
 
 
 def _graph(dialog: Dialog) -> Iterator[tuple[int, str]]:

@@ -7,22 +7,25 @@ of the dialog is replayed on the new one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from transitions import EventData, Machine
 
-from bot.dialog.matching import match_option
-from bot.dialog.model import Condition, Dialog, Option, StepKind, Urgency, holds
+from bot.dialog.matching import match_option, match_ticks
+from bot.dialog.model import DONE, Dialog, Option, Step, StepKind, Urgency, exits, holds, route
 from bot.dialog.text import fill
 
-Answer = tuple[str, str]  # (step id, option id)
+# (step id, option ids): the one option chosen, or the items ticked in a tick list, in list order.
+Answer = tuple[str, tuple[str, ...]]
+__all__ = ["DONE", "Answer", "Engine", "Reply", "Session"]
 
 CHANGED = "Some questions have changed since you started, so please answer this one again."
 STALE = "That button belongs to an earlier question. Here is where you are now."
 FINISHED = "This check is finished. You can go back to change an answer, or start again."
 AT_FIRST = "This is the first question, so there is nothing to go back to."
+TICK_FIRST = "Please tick at least one answer, or 'None of these', then tap Done."
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Session:
     version: str
     answers: tuple[Answer, ...]
     step: str
+    ticked: tuple[str, ...] = ()  # items ticked so far at the current step, when it is a tick list
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Reply:
     notice: str | None
     why: str | None
     can_go_back: bool
+    many: bool = False  # a tick list: options are toggled, then Done
+    ticked: tuple[str, ...] = ()  # the option ids ticked so far
 
     @property
     def text(self) -> str:
@@ -73,9 +79,11 @@ def _answer_trigger(option_id: str) -> str:
     return f"answer:{option_id}"
 
 
-def _rule_condition(when: Condition) -> Any:
+def _routes_to(step: Step, target: str) -> Any:
+    """The transitions condition of a routing step's exit: the dialog's one routing rule decides."""
+
     def condition(event: EventData) -> bool:
-        return holds(when, event.kwargs["facts"])
+        return route(step, event.kwargs["facts"]) == target
 
     return condition
 
@@ -100,11 +108,16 @@ class Engine:
             send_event=True,
         )
         for step in dialog.steps.values():
-            for option in step.options:
-                self._machine.add_transition(_answer_trigger(option.id), step.id, option.next)
-            for rule in step.rules:
-                conditions = [_rule_condition(rule.when)] if rule.when else []
-                self._machine.add_transition("route", step.id, rule.next, conditions=conditions)
+            targets: set[str] = set()
+            for way in exits(step):
+                if step.kind is StepKind.ROUTE and way.target not in targets:
+                    targets.add(way.target)
+                    conditions = [_routes_to(step, way.target)]
+                    self._machine.add_transition("route", step.id, way.target, conditions=conditions)
+                elif way.option is None:
+                    self._machine.add_transition(DONE, step.id, way.target)
+                else:
+                    self._machine.add_transition(_answer_trigger(way.option.id), step.id, way.target)
         self._options = {(s.id, o.id): o for s in dialog.steps.values() for o in s.options}
 
     # The four things a patient can do.
@@ -114,35 +127,65 @@ class Engine:
         return self._replayed(())
 
     def choose(self, session: Session, step_id: str, option_id: str) -> tuple[Session, Reply]:
-        """A tapped button; one from an earlier question moves nothing and says where we are."""
-        session, notice = self._current(session)
-        option = self._options.get((step_id, option_id)) if step_id == session.step else None
-        if option is None:
-            finished = self.dialog.steps[session.step].kind is StepKind.OUTCOME
-            return session, self._reply(session, notice or (FINISHED if finished else STALE))
-        return self._apply(session, option, notice)
+        """A tapped button; one from an earlier question moves nothing and says where we are.
 
-    def answer(self, session: Session, typed: str) -> tuple[Session, Reply]:
-        """A typed answer, matched to an option; an unclear one repeats the question with a hint."""
+        In a tick list a tap ticks or unticks its item, and Done answers with the items ticked.
+        """
+        session, notice = self._current(session)
+        step = self.dialog.steps[session.step]
+        option = self._options.get((step_id, option_id)) if step_id == session.step else None
+        if step.many and step_id == session.step and option_id == DONE:
+            if not session.ticked:
+                return session, self._reply(session, notice or TICK_FIRST)
+            return self._apply(session, session.ticked, notice)
+        if option is None:
+            finished = step.kind is StepKind.OUTCOME
+            return session, self._reply(session, notice or (FINISHED if finished else STALE))
+        if step.many:
+            ticked = replace(session, ticked=toggled(step, session.ticked, option))
+            return ticked, self._reply(ticked, notice)
+        return self._apply(session, (option.id,), notice)
+
+    def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
+        """A typed answer, matched to an option; an unclear one repeats the question with a hint.
+
+        At a tick list the text names every item that applies ("1 3", "none"), added to those ticked;
+        a list of texts (a scenario's answer) names one item each.
+        """
         session, notice = self._current(session)
         step = self.dialog.steps[session.step]
         if step.kind is StepKind.OUTCOME:
             return session, self._reply(session, FINISHED)
-        option = match_option(typed, step.options)
-        if option is None:
+        if step.many:
+            items = match_ticks(typed, step.options) if isinstance(typed, str) else _each(typed, step)
+            chosen = None if items is None else _with_ticks(step, session.ticked, items)
+            if chosen is not None:
+                return self._apply(session, chosen, notice)
+            hint = (
+                "Sorry, I did not understand. Please type the numbers of all that apply "
+                f"(for example 1 3), or tick them and tap Done. Type {_none_number(step)} for none."
+            )
+        else:
+            option = match_option(typed, step.options) if isinstance(typed, str) else None
+            if option is not None:
+                return self._apply(session, (option.id,), notice)
             hint = (
                 "Sorry, I did not understand. Please choose an answer: type its number "
                 f"(1 to {len(step.options)}) or its words."
             )
-            return session, self._reply(session, f"{notice} {hint}" if notice else hint)
-        return self._apply(session, option, notice)
+        return session, self._reply(session, f"{notice} {hint}" if notice else hint)
 
     def back(self, session: Session) -> tuple[Session, Reply]:
-        """Take back the last answer."""
+        """Take back the last answer; back at a tick list shows its items ticked as they were."""
         session, notice = self._current(session)
         if not session.answers:
             return session, self._reply(session, notice or AT_FIRST)
-        return self._replayed(session.answers[:-1])
+        (step_id, ids), earlier = session.answers[-1], session.answers[:-1]
+        fresh, reply = self._replayed(earlier)
+        if fresh.step == step_id and self.dialog.steps[step_id].many and len(fresh.answers) == len(earlier):
+            fresh = replace(fresh, ticked=ids)
+            reply = replace(reply, ticked=ids)
+        return fresh, reply
 
     def restart(self) -> tuple[Session, Reply]:
         return self.start()
@@ -160,6 +203,11 @@ class Engine:
             return session, None
         replayed, _facts = self._replay(session.answers)
         notice = CHANGED if len(replayed.answers) < len(session.answers) else None
+        step = self.dialog.steps[replayed.step]
+        if replayed.step == session.step and step.many:
+            ticks = tuple(t for t in session.ticked if step.option(t) is not None)
+            notice = notice or (CHANGED if len(ticks) < len(session.ticked) else None)
+            replayed = replace(replayed, ticked=ticks)
         return replayed, notice
 
     def _replayed(self, answers: tuple[Answer, ...]) -> tuple[Session, Reply]:
@@ -172,22 +220,37 @@ class Engine:
         facts: dict[str, str] = {}
         step = self._settle(self.dialog.start, facts)
         kept = 0
-        for step_id, option_id in answers:
-            option = self._options.get((step_id, option_id)) if step_id == step else None
-            if option is None:
+        for step_id, ids in answers:
+            chosen = self._chosen(step_id, ids) if step_id == step else None
+            if chosen is None:
                 break
-            facts.update(option.sets)
-            step = self._settle(self._move(step, _answer_trigger(option.id), facts), facts)
+            for option in chosen:
+                facts.update(option.sets)
+            step = self._settle(self._move(step, self._trigger(step_id, ids), facts), facts)
             kept += 1
         return Session(self.dialog.id, self.dialog.version, answers[:kept], step), facts
 
-    def _apply(self, session: Session, option: Option, notice: str | None) -> tuple[Session, Reply]:
+    def _apply(self, session: Session, ids: tuple[str, ...], notice: str | None) -> tuple[Session, Reply]:
         facts = self._facts(session.answers)
-        facts.update(option.sets)
-        step = self._settle(self._move(session.step, _answer_trigger(option.id), facts), facts)
-        answers = (*session.answers, (session.step, option.id))
-        moved = replace(session, answers=answers, step=step)
+        for option_id in ids:
+            facts.update(self._options[session.step, option_id].sets)
+        step = self._settle(self._move(session.step, self._trigger(session.step, ids), facts), facts)
+        answers = (*session.answers, (session.step, ids))
+        moved = replace(session, answers=answers, step=step, ticked=())
         return moved, self._reply(moved, notice, facts)
+
+    def _trigger(self, step_id: str, ids: tuple[str, ...]) -> str:
+        return DONE if self.dialog.steps[step_id].many else _answer_trigger(ids[0])
+
+    def _chosen(self, step_id: str, ids: tuple[str, ...]) -> tuple[Option, ...] | None:
+        """The options of a stored answer, or None when it no longer fits the step."""
+        step = self.dialog.steps[step_id]
+        chosen = tuple(o for i in ids if (o := self._options.get((step_id, i))) is not None)
+        if len(chosen) != len(ids) or not chosen or (len(chosen) > 1 and not step.many):
+            return None
+        if step.many and _with_ticks(step, (), chosen) != ids:
+            return None  # e.g. "None of these" stored beside another item
+        return chosen
 
     def _move(self, step_id: str, trigger: str, facts: Mapping[str, str]) -> str:
         self._machine.set_state(step_id, model=self._cursor)
@@ -202,8 +265,9 @@ class Engine:
 
     def _facts(self, answers: tuple[Answer, ...]) -> dict[str, str]:
         facts: dict[str, str] = {}
-        for answer in answers:
-            facts.update(self._options[answer].sets)
+        for step_id, ids in answers:
+            for option_id in ids:
+                facts.update(self._options[step_id, option_id].sets)
         return facts
 
     def _reply(self, session: Session, notice: str | None, facts: Mapping[str, str] | None = None) -> Reply:
@@ -217,8 +281,9 @@ class Engine:
             reasons = tuple(
                 dict.fromkeys(
                     self.fill(reason)
-                    for answer in session.answers
-                    if (reason := self._options[answer].because)
+                    for step_id, ids in session.answers
+                    for option_id in ids
+                    if (reason := self._options[step_id, option_id].because)
                 )
             )
             outcome = Outcome(step.urgency, topics, reasons)
@@ -237,6 +302,8 @@ class Engine:
             notice=notice,
             why=self.fill(step.why) if step.why else None,
             can_go_back=bool(session.answers),
+            many=step.many,
+            ticked=session.ticked,
         )
 
     def _topic_block(self, topic_id: str) -> str:
@@ -246,3 +313,31 @@ class Engine:
     def fill(self, text: str) -> str:
         """A dialog text with the clinic's values in its placeholders."""
         return fill(text, self._values)
+
+
+def toggled(step: Step, ticked: tuple[str, ...], option: Option) -> tuple[str, ...]:
+    """The ticks after tapping `option`: "None of these" clears the others, any other item clears it."""
+    if option.id in ticked:
+        return tuple(t for t in ticked if t != option.id)
+    if option.none:
+        return (option.id,)
+    keep = {t for t in ticked if not (o := step.option(t)) or not o.none} | {option.id}
+    return tuple(o.id for o in step.options if o.id in keep)
+
+
+def _with_ticks(step: Step, ticked: tuple[str, ...], items: tuple[Option, ...]) -> tuple[str, ...] | None:
+    """Typed items added to the ticked ones, in list order; None when "None of these" meets another."""
+    ids = set(ticked) | {o.id for o in items}
+    chosen = [o for o in step.options if o.id in ids]
+    if len(chosen) > 1 and any(o.none for o in chosen):
+        return None
+    return tuple(o.id for o in chosen) or None
+
+
+def _each(typed: Sequence[str], step: Step) -> tuple[Option, ...] | None:
+    found = [match_option(text, step.options) for text in typed]
+    return tuple(o for o in found if o is not None) if found and all(found) else None
+
+
+def _none_number(step: Step) -> str:
+    return next((str(n) for n, o in enumerate(step.options, start=1) if o.none), "none")

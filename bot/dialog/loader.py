@@ -47,7 +47,7 @@ _DIALOG_ID_RULE = (
 
 # Which keys each kind of step may use; the kind is told by its main key.
 _KIND_KEYS = {
-    StepKind.ASK: {"ask", "why", "options"},
+    StepKind.ASK: {"ask", "why", "options", "pick", "next"},
     StepKind.SAY: {"say", "options", "show"},
     StepKind.ROUTE: {"route"},
     StepKind.OUTCOME: {"outcome", "say", "show", "safety_net", "source", "reviewed_by", "review_due"},
@@ -219,12 +219,23 @@ class _DialogReader:
                 self.r.problem(node, f"{what} needs '{main}': the text the patient reads")
             else:
                 text = self.r.text(fields[main], f"{what}: {main}") or ""
+        many = self._pick(fields["pick"], what) if "pick" in fields else False
+        step_next = self.r.name(fields["next"], f"{what}: next", NAME) if "next" in fields else None
+        if many and "next" not in fields:
+            self.r.problem(
+                fields["pick"], f"{what}: a tick list needs 'next': the step that follows, whatever is ticked"
+            )
+        elif "next" in fields and not many:
+            self.r.problem(
+                fields["next"],
+                f"{what}: 'next' belongs to tick lists (pick: many); give each option its own 'next'",
+            )
         options: tuple[Option, ...] = ()
         if kind in (StepKind.ASK, StepKind.SAY):
             if "options" not in fields:
                 self.r.problem(node, f"{what} needs 'options': the answers the patient can choose")
             else:
-                options = self._options(what, fields["options"])
+                options = self._options(what, fields["options"], step_next if many else None)
         urgency = None
         if kind is StepKind.OUTCOME:
             urgency = self._level(fields["outcome"], f"{what}: outcome")
@@ -245,7 +256,19 @@ class _DialogReader:
             review=Review(text_of["source"], text_of["reviewed_by"], text_of["review_due"]),
             line=line_of(node),
             lines=_lines(fields),
+            many=many,
+            next=step_next if many else None,
         )
+
+    def _pick(self, node: yaml.Node, what: str) -> bool:
+        value = self.r.text(node, f"{what}: pick")
+        if value not in (None, "one", "many"):
+            self.r.problem(
+                node,
+                f"{what}: pick '{value}' is not known; use 'many' for a tick-all-that-apply list, "
+                "or leave it out for one answer",
+            )
+        return value == "many"
 
     def _level(self, node: yaml.Node, what: str) -> Urgency | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:  # `red_flag: true`, as a guess
@@ -262,18 +285,33 @@ class _DialogReader:
             return None
         return Urgency[value.upper()]
 
-    def _options(self, what: str, node: yaml.Node) -> tuple[Option, ...]:
+    def _options(self, what: str, node: yaml.Node, tick_next: str | None) -> tuple[Option, ...]:
+        """The options; in a tick list (`tick_next` given) they all lead on to `tick_next`."""
         options: list[Option] = []
         items = self.r.sequence(node, f"{what}: options") or []
         if not items:
             self.r.problem(node, f"{what}: options is empty; add at least one answer")
+        required = ("label",) if tick_next is not None else ("label", "next")
         for number, item in enumerate(items, start=1):
             where = f"{what}, option {number}"
-            fields = self.r.mapping(item, where, OPTION_KEYS, ("label", "next"))
-            if fields is None or not {"label", "next"} <= set(fields):
+            fields = self.r.mapping(item, where, OPTION_KEYS, required)
+            if fields is None or not set(required) <= set(fields):
+                continue
+            if tick_next is not None and "next" in fields:
+                self.r.problem(
+                    fields["next"],
+                    f"{where}: in a tick list every answer goes on to the step's 'next'; remove this "
+                    "'next' (to route by what is ticked, set facts and add a route step)",
+                )
+                continue
+            if tick_next is None and "none" in fields:
+                self.r.problem(
+                    fields["none"], f"{where}: 'none' belongs to tick lists (pick: many); remove it"
+                )
                 continue
             label = self.r.text(fields["label"], f"{where}: label")
-            target = self.r.name(fields["next"], f"{where}: next", NAME)
+            target = tick_next or self.r.name(fields["next"], f"{where}: next", NAME)
+            none = bool(self.r.flag(fields["none"], f"{where}: none")) if "none" in fields else False
             if label is None or target is None:
                 continue
             if "id" in fields:
@@ -304,6 +342,7 @@ class _DialogReader:
                     red_flag=red_flag,
                     because=because,
                     line=line_of(item),
+                    none=none,
                 )
             )
         return tuple(options)

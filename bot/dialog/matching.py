@@ -84,6 +84,38 @@ def match_option(typed: str, options: Sequence[Option]) -> Option | None:
     return None
 
 
+_LIST_SEPARATORS = re.compile(r"\s*(?:[,;&+/]|\band\b)\s*|\s+", re.IGNORECASE)
+_LABEL_SEPARATORS = (re.compile(r"\s*[;\n]\s*"), re.compile(r"\s*,\s*|\s+and\s+", re.IGNORECASE))
+
+
+def match_ticks(typed: str, options: Sequence[Option]) -> tuple[Option, ...] | None:  # noqa: PLR0911
+    """The items a typed answer to a tick list names, or None when it is unclear.
+
+    "none" (or a no) means the list's "None of these"; "1 3", "1, 3" or "1 and 3" are positions;
+    otherwise the text is one label, or labels separated by ';', ',' or 'and'.
+    """
+    said = normalise(typed)
+    if not said:
+        return None
+    nothing = tuple(o for o in options if o.none)
+    if said in _NO or any(normalise(o.label) == said for o in nothing):
+        return nothing or None
+    numbers = [part for part in _LIST_SEPARATORS.split(typed.strip()) if part]
+    if numbers and all(part.isascii() and part.isdigit() and len(part) <= 3 for part in numbers):
+        picked = [int(part) for part in numbers]
+        if not all(1 <= n <= len(options) for n in picked):
+            return None
+        return tuple(dict.fromkeys(options[n - 1] for n in picked))
+    whole = match_option(typed, options)
+    if whole is not None:
+        return (whole,)
+    for separator in _LABEL_SEPARATORS:
+        found = [match_option(piece, options) for piece in separator.split(typed.strip()) if piece]
+        if len(found) > 1 and all(found):
+            return tuple(dict.fromkeys(o for o in found if o is not None))
+    return None
+
+
 _BACK_WORDS = frozenset({"back", "go back", "undo", "previous"})
 _RESTART_WORDS = frozenset({"restart", "start again", "start over", "begin again", "reset"})
 

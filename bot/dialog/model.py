@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 # (fact, value) pairs, sorted, so that equal fact sets compare and hash equal.
 Facts = tuple[tuple[str, str], ...]
 # (fact, allowed values) pairs; a condition holds when every listed fact has one of its values.
 Condition = tuple[tuple[str, frozenset[str]], ...]
+
+
+DONE = "!done"  # the answer "Done" of a tick list; no option id can start with '!'
 
 
 class Urgency(enum.IntEnum):
@@ -48,6 +51,7 @@ class Option:
     red_flag: Urgency | None
     because: str | None
     line: int
+    none: bool = False  # in a tick list: "None of these", which clears every other tick
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ class Step:
     review: Review
     line: int
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line, e.g. where 'say' is
+    many: bool = False  # a "tick all that apply" question: the options are ticked, then Done
+    next: str | None = None  # where a tick list leads, whatever is ticked
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -124,3 +130,43 @@ class Dialog:
 def holds(condition: Condition, facts: Mapping[str, str]) -> bool:
     """True when every fact named in `condition` has one of the allowed values."""
     return all(facts.get(fact) in allowed for fact, allowed in condition)
+
+
+@dataclass(frozen=True)
+class Exit:
+    """One way out of a step: taken on `option` (None: a tick list's Done, or a routing rule) when
+    `when` holds and none of `unless` does."""
+
+    target: str
+    option: Option | None
+    when: Condition = ()
+    unless: tuple[Condition, ...] = ()
+
+
+def exits(step: Step) -> Iterator[Exit]:
+    """Every way out of a step; the one statement of how routing works, read by the engine, the
+    safety proof, the outcome table, `diff` and the graph alike.
+
+    A routing step takes its first rule whose `when` holds (the last rule has none), so a rule's
+    exit holds when its own condition does and no earlier rule's does.
+    """
+    if step.kind is StepKind.ROUTE:
+        earlier: list[Condition] = []
+        for rule in step.rules:
+            yield Exit(rule.next, None, rule.when, tuple(earlier))
+            earlier.append(rule.when)  # an empty `when` holds always: rules after it are never taken
+    elif step.many and step.next is not None:
+        yield Exit(step.next, None)
+    else:
+        for option in step.options:
+            yield Exit(option.next, option)
+
+
+def taken(way: Exit, facts: Mapping[str, str]) -> bool:
+    """Whether `facts` send a patient through this exit of a routing step."""
+    return holds(way.when, facts) and not any(holds(c, facts) for c in way.unless)
+
+
+def route(step: Step, facts: Mapping[str, str]) -> str:
+    """Where a routing step leads for these facts."""
+    return next(way.target for way in exits(step) if taken(way, facts))

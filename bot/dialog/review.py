@@ -1,16 +1,21 @@
-"""Views for clinical review: the outcome table to sign off, and what an edit changes for patients."""
+"""Views for clinical review: the outcome table to sign off, and what an edit changes for patients.
+
+Both read the sets of answer combinations that `reach` computes, so a dialog with hundreds of
+questions or a long tick list gives a table of the answers that decide the advice, not one row per
+combination.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from math import prod
-from typing import TypeVar
 
-from bot.dialog.model import Dialog, Urgency
-from bot.dialog.paths import Route, routes
+from dd.cudd import Function
+
+from bot.dialog.model import Dialog, StepKind, Urgency
+from bot.dialog.reach import TICKED, UNSET, Reach, Space
 
 _LEVEL_WORDS = {
     Urgency.EMERGENCY: "emergency: call now",
@@ -20,62 +25,146 @@ _LEVEL_WORDS = {
 }
 _COLUMNS = ("level", "outcome", "answers", "topics", "source", "reviewed_by", "review_due")
 
-
-# Per question on a path, the answers that lead the same way.
+# A row: per question that decides it, the answers that lead the same way (option ids; for a tick
+# list's item, whether it is ticked). A question left out does not change the advice.
 Answers = tuple[tuple[str, frozenset[str]], ...]
-Tag = TypeVar("Tag", bound=Hashable)
+MAX_ROWS = 5_000
 
 
-def merge_paths(items: Iterable[tuple[Tag, Answers]]) -> set[tuple[Tag, Answers]]:
-    """Paths with the same tag that differ in one answer only become one path ("a | b").
+class TooManyRowsError(Exception):
+    """The advice depends on so many answer combinations that no table can show them."""
 
-    Repeated until nothing merges, this turns thousands of paths into a table a clinician can
-    read: an answer that does not change the advice is shown as its alternatives side by side.
+
+def rows_of(space: Space, answers: Function) -> list[Answers]:
+    """A set of answer combinations as disjoint rows, question by question in the order asked:
+    answers after which the same advice follows (the same rest of the set) share a row."""
+    return _merged(_Rows(space).split(answers, 0), space)
+
+
+def _merged(rows: list[Answers], space: Space) -> list[Answers]:
+    """Rows that differ in the answers to one question only become one row ("a | b"), until none do.
+
+    Splitting question by question keeps rows apart that differ early but agree later (an age that
+    matters only with night pain); merging them back gives the clinician fewer, shorter rows.
     """
-    rows = set(items)
-    merged = True
-    while merged:
-        merged = False
-        longest = max((len(answers) for _tag, answers in rows), default=0)
-        for position in range(longest):
-            groups: dict[tuple[object, ...], list[tuple[Tag, Answers]]] = {}
-            for row in rows:
-                tag, answers = row
-                if position < len(answers):
-                    rest = answers[:position] + answers[position + 1 :]
-                    groups.setdefault((tag, answers[position][0], rest), []).append(row)
-            for members in groups.values():
-                if len(members) > 1:
-                    tag, answers = members[0]
-                    labels = frozenset().union(*(m[1][position][1] for m in members))
-                    combined = (*answers[:position], (answers[position][0], labels), *answers[position + 1 :])
-                    rows.difference_update(members)
-                    rows.add((tag, combined))
-                    merged = True
-    return rows
+    current = {frozenset(row): row for row in rows}
+    changed = True
+    while changed:
+        changed = False
+        names = {name for row in current.values() for name, _values in row}
+        for name in sorted(names, key=space.order):
+            groups: dict[frozenset[tuple[str, frozenset[str]]], list[Answers]] = {}
+            for row in current.values():
+                rest = frozenset(part for part in row if part[0] != name)
+                groups.setdefault(rest, []).append(row)
+            for rest, members in groups.items():
+                if len(members) < 2 or any(name not in dict(m) for m in members):
+                    continue
+                values = frozenset().union(*(dict(m)[name] for m in members))
+                for member in members:
+                    del current[frozenset(member)]
+                combined = tuple(
+                    sorted(
+                        (*rest, *([] if len(values) == len(space.var(name).values) else [(name, values)])),
+                        key=lambda part: space.order(part[0]),
+                    )
+                )
+                current[frozenset(combined)] = combined
+                changed = True
+    return list(current.values())
 
 
-def _answers(route: Route) -> Answers:
-    return tuple((a.step, frozenset({a.label})) for a in route.answers)
+class _Rows:
+    """Splits a set of answers into rows, remembering the rows of every part it has split."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.columns = sorted(space.names("a:") + space.names("t:"), key=space.order)
+        self.memo: dict[tuple[Function, int], list[Answers]] = {}
+
+    def split(self, f: Function, index: int) -> list[Answers]:
+        bdd = self.space.bdd
+        if f == bdd.false:
+            return []
+        if f == bdd.true or index == len(self.columns):
+            return [()]
+        if (f, index) not in self.memo:
+            var = self.space.var(self.columns[index])
+            groups: dict[Function, list[str]] = {}
+            for value in var.values:
+                rest = bdd.let(self.space.bits_of(var.name, value), f)
+                if rest != bdd.false:
+                    groups.setdefault(rest, []).append(value)
+            out: list[Answers] = []
+            for rest, values in groups.items():
+                here = () if len(values) == len(var.values) else ((var.name, frozenset(values)),)
+                out += [(*here, *tail) for tail in self.split(rest, index + 1)]
+                if len(out) > MAX_ROWS:
+                    raise TooManyRowsError(
+                        f"the advice depends on more than {MAX_ROWS:,} combinations of answers"
+                    )
+            self.memo[f, index] = out
+        return self.memo[f, index]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The answer combinations that end at one outcome showing the same topics."""
+
+    outcome: str
+    urgency: Urgency
+    topics: tuple[str, ...]
+    answers: Function
+
+
+def cells(space: Space, dialog: Dialog, tag: str = "") -> list[Cell]:
+    reach = Reach(space, dialog, tag)
+    found = []
+    for step in dialog.steps.values():
+        if step.kind is StepKind.OUTCOME and step.urgency is not None:
+            for topics, states in reach.cells(step):
+                found.append(Cell(step.id, step.urgency, topics, reach.answers_of(states)))
+    return found
 
 
 def merged_rows(dialog: Dialog) -> list[tuple[str, tuple[str, ...], Answers]]:
     """The outcome table's rows: (outcome, topics, answers), most urgent first."""
-    merged = merge_paths(((r.outcome, r.topics), _answers(r)) for r in routes(dialog))
-    rows = [(outcome, topics, answers) for (outcome, topics), answers in merged]
-    return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], _describe(dialog, row[2])))
+    space = Space({"": dialog})
+    rows = [
+        (c.outcome, c.topics, answers) for c in cells(space, dialog) for answers in rows_of(space, c.answers)
+    ]
+    return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], describe(dialog, row[2])))
 
 
 def _urgency(dialog: Dialog, outcome: str) -> Urgency:
     return dialog.steps[outcome].urgency or Urgency.SELF_CARE
 
 
-def _describe(dialog: Dialog, answers: Answers) -> str:
-    parts = []
-    for step_id, labels in answers:
-        order = [o.label for o in dialog.steps[step_id].options if o.label in labels]
-        parts.append(f"{step_id}: {' | '.join(order)}")
-    return " -> ".join(parts) or "(no answers)"
+def describe(dialog: Dialog, answers: Answers) -> str:
+    """A row's answers in words: 'age: 16 to 19 | 20 to 49 -> signs: ticked Fever; not ticked Rash'."""
+    parts: list[str] = []
+    ticks: dict[str, list[str]] = {}
+    for name, values in answers:
+        kind, step_id, *item = name.split(":")
+        step = dialog.steps.get(step_id)
+        if step is None or values == {UNSET}:
+            continue  # a question this version does not have, or one not asked on these paths
+        if kind == "t":
+            option = step.option(item[0])
+            label = option.label if option else item[0]
+            ticks.setdefault(step_id, []).append(("ticked " if TICKED in values else "not ticked ") + label)
+            continue
+        labels = [o.label for o in step.options if o.id in values]
+        if step.many:
+            labels = ["answered"] if "done" in values else []
+        text = " | ".join(labels) or "not asked"
+        if UNSET in values and labels:
+            text += " (or not asked)"
+        parts.append(f"{step_id}: {text}")
+    for step_id, said in ticks.items():
+        parts = [p for p in parts if p != f"{step_id}: answered"]
+        parts.append(f"{step_id}: {'; '.join(said)}")
+    return " -> ".join(parts) or "(any answers)"
 
 
 def _rows(dialog: Dialog) -> list[tuple[str, ...]]:
@@ -87,7 +176,7 @@ def _rows(dialog: Dialog) -> list[tuple[str, ...]]:
             (
                 _LEVEL_WORDS[_urgency(dialog, outcome)],
                 outcome,
-                _describe(dialog, answers),
+                describe(dialog, answers),
                 ", ".join(topics),
                 review.source or "",
                 review.reviewed_by or "",
@@ -122,8 +211,8 @@ def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
     return "\n".join(lines) + "\n"
 
 
-# What changes on a path: level and outcome before and after (None: the path is new or gone),
-# and the topics it gains and loses. Paths with the same change are merged.
+# What changes for some answers: level and outcome before and after (None: no such path before, or
+# none after), and the topics gained and lost.
 @dataclass(frozen=True)
 class Change:
     path: str
@@ -132,11 +221,7 @@ class Change:
     outcome: tuple[str | None, str | None]
     topics_added: tuple[str, ...]
     topics_removed: tuple[str, ...]
-
-    @property
-    def paths(self) -> int:
-        """How many answer paths this row stands for."""
-        return prod(len(labels) for _step, labels in self.answers)
+    paths: int  # how many answer combinations this row stands for
 
     def describe(self) -> str:
         (was, now), (was_outcome, now_outcome) = self.level, self.outcome
@@ -157,41 +242,58 @@ class Change:
         return f"{self.path}: " + "; ".join(parts)
 
 
+def diff(old: Dialog, new: Dialog) -> list[Change]:
+    """Answer combinations whose advice differs between two versions, matched by step and option ids.
+
+    A question that only one version has matches any answer in the other, so a new question shows
+    as the answers to it that change the advice.
+    """
+    space = Space({"old": old, "new": new})
+    before, after = cells(space, old, "old"), cells(space, new, "new")
+    by_change: dict[_Delta, Function] = {}
+
+    def add(answers: Function, was: Cell | None, now: Cell | None) -> None:
+        if answers != space.bdd.false:
+            added = tuple(t for t in now.topics if t not in was.topics) if was and now else ()
+            removed = tuple(t for t in was.topics if t not in now.topics) if was and now else ()
+            delta = (
+                (was.urgency if was else None, now.urgency if now else None),
+                (was.outcome if was else None, now.outcome if now else None),
+                added,
+                removed,
+            )
+            by_change[delta] = by_change.get(delta, space.bdd.false) | answers
+
+    for was in before:
+        for now in after:
+            if (was.urgency, was.outcome, was.topics) != (now.urgency, now.outcome, now.topics):
+                add(was.answers & now.answers, was, now)
+    anywhere_before = _union(space, (c.answers for c in before))
+    anywhere_after = _union(space, (c.answers for c in after))
+    for was in before:
+        add(was.answers & ~anywhere_after, was, None)
+    for now in after:
+        add(now.answers & ~anywhere_before, None, now)
+    changes = [
+        Change(
+            describe(new if delta[0][1] is not None else old, row),
+            row,
+            *delta,
+            space.count(answers & space.row(row)),
+        )
+        for delta, answers in by_change.items()
+        for row in rows_of(space, answers)
+    ]
+    return sorted(changes, key=lambda c: (c.level[0] is None, c.level[1] is None, c.path))
+
+
 _Delta = tuple[
     tuple[Urgency | None, Urgency | None], tuple[str | None, str | None], tuple[str, ...], tuple[str, ...]
 ]
 
 
-def diff(old: Dialog, new: Dialog) -> list[Change]:
-    """Answer paths whose advice differs between two versions, matched by step and option ids.
-
-    Paths with the same change that differ in one answer are merged, as in the outcome table.
-    """
-    before = {r.key: r for r in routes(old)}
-    after = {r.key: r for r in routes(new)}
-    changed: list[tuple[_Delta, Answers]] = []
-    for key in [*before, *(k for k in after if k not in before)]:
-        was, now = before.get(key), after.get(key)
-        delta = _delta(was, now)
-        if delta is not None:
-            changed.append((delta, _answers(now or was)))  # type: ignore[arg-type]
-    changes = [
-        Change(_describe(new if delta[0][1] is not None else old, answers), answers, *delta)
-        for delta, answers in merge_paths(changed)
-    ]
-    return sorted(changes, key=lambda c: (c.level[0] is None, c.level[1] is None, c.path))
-
-
-def _delta(was: Route | None, now: Route | None) -> _Delta | None:
-    if was is not None and now is not None:
-        if (was.urgency, was.outcome, was.topics) == (now.urgency, now.outcome, now.topics):
-            return None
-        added = tuple(t for t in now.topics if t not in was.topics)
-        removed = tuple(t for t in was.topics if t not in now.topics)
-        return (was.urgency, now.urgency), (was.outcome, now.outcome), added, removed
-    return (
-        (was.urgency if was else None, now.urgency if now else None),
-        (was.outcome if was else None, now.outcome if now else None),
-        (),
-        (),
-    )
+def _union(space: Space, sets: Iterable[Function]) -> Function:
+    union = space.bdd.false
+    for answers in sets:
+        union |= answers
+    return union

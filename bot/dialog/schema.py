@@ -34,6 +34,10 @@ OPTION_KEYS = {
         "description": "A danger sign: every path after this answer must end at this level or above.",
     },
     "because": {**_text, "description": "Short words for 'because you said ...' in the advice."},
+    "none": {
+        "type": "boolean",
+        "description": "In a tick list: the 'None of these' answer, which clears the other ticks.",
+    },
 }
 RULE_KEYS = {
     "when": _when,
@@ -45,13 +49,18 @@ STEP_KEYS: dict[str, Any] = {
     "ask": {**_text, "description": "A question; needs options."},
     "say": {**_text, "description": "A message; with options it waits, in an outcome it is advice."},
     "why": {**_text, "description": "Why the question is asked (shown on request)."},
+    "pick": {
+        "enum": ["one", "many"],
+        "description": "'many': tick all that apply, then Done; the options need no 'next'.",
+    },
+    "next": {**_name, "description": "In a tick list: the step that follows, whatever is ticked."},
     "options": {
         "type": "array",
         "minItems": 1,
         "items": {
             "type": "object",
             "properties": OPTION_KEYS,
-            "required": ["label", "next"],
+            "required": ["label"],
             "additionalProperties": False,
         },
     },

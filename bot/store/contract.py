@@ -64,9 +64,22 @@ def is_redelivery(update_id: int | None, last_update_id: int | None) -> bool:
     return update_id is not None and update_id == last_update_id
 
 
-def encode_answers(answers: tuple[Answer, ...]) -> str:
-    return json.dumps([list(a) for a in answers], separators=(",", ":"))
+def encode_answers(session: Session) -> str:
+    """The answers column: `[[step, option], [step, [item, ...]], ...]`, and the ticks of a tick list
+    in progress as `{"answers": [...], "ticked": [...]}`; ids only, never a typed word."""
+    answers = [[step, ids[0] if len(ids) == 1 else list(ids)] for step, ids in session.answers]
+    if session.ticked:
+        return json.dumps({"answers": answers, "ticked": list(session.ticked)}, separators=(",", ":"))
+    return json.dumps(answers, separators=(",", ":"))
 
 
-def decode_answers(text: str) -> tuple[Answer, ...]:
-    return tuple((str(step), str(option)) for step, option in json.loads(text))
+def decode_session(dialog_id: str, version: str, answers: str, step: str) -> Session:
+    """A stored row as a Session; rows written before tick lists existed read the same."""
+    data = json.loads(answers)
+    ticked: list[str] = []
+    if isinstance(data, dict):
+        data, ticked = data["answers"], data["ticked"]
+    decoded: list[Answer] = []
+    for step_id, ids in data:
+        decoded.append((str(step_id), (str(ids),) if isinstance(ids, str) else tuple(str(i) for i in ids)))
+    return Session(dialog_id, version, tuple(decoded), step, tuple(str(t) for t in ticked))

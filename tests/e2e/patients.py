@@ -36,7 +36,7 @@ class Script:
         session, _ = engine.start()
         for _words, label in self.answers:
             session, _ = engine.answer(session, label)
-        return [list(answer) for answer in session.answers]
+        return [[step, option] for step, (option,) in session.answers]  # as stored: one answer each
 
 
 BOOK = Script(

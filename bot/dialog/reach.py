@@ -1,0 +1,428 @@
+"""Every way through a dialog at once, as sets of answers and facts (binary decision diagrams).
+
+Listing paths one by one doubles with every question; a set of answer combinations stored as a
+decision diagram grows with the number of questions instead (`dd`, over the CUDD library). The
+safety proof, the outcome table and `diff` all read these sets, and every step moves them through
+`exits` and its routing rule, the same ones the engine's state machine uses.
+
+What a set holds, per dialog: for each question the answer given ("-" while not asked; a tick list
+has one yes/no per item), each fact's value ("-" while unset), and the red-flag answer that is the
+strongest so far. A step asked twice on one path (a loop back to a question) keeps its last answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import reduce
+
+from dd.cudd import BDD, Function  # CUDD, compiled, as dd's wheels ship it
+
+from bot.dialog.model import Condition, Dialog, Exit, Facts, Option, Step, StepKind, Urgency, exits, route
+
+UNSET = "-"  # a fact not set yet, a question not asked, no red flag so far
+TICKED, CLEAR = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A named variable with a few values, stored in bits."""
+
+    name: str
+    values: tuple[str, ...]
+    bits: tuple[str, ...]
+
+
+class Space:
+    """The variables of one or more dialogs in one diagram manager.
+
+    Answers are named by step and option ids, so two versions of a dialog share them and their sets
+    can be compared; facts and the red flag are each dialog's own (`tag`).
+    """
+
+    def __init__(self, dialogs: Mapping[str, Dialog]) -> None:
+        self.bdd = BDD()
+        self._vars: dict[str, Variable] = {}
+        answers: dict[str, list[str]] = {}
+        ticks: dict[str, list[str]] = {}
+        for dialog in dialogs.values():
+            for step in _in_order(dialog):
+                if step.kind is not StepKind.ASK:
+                    continue
+                values = answers.setdefault(step.id, [UNSET])
+                if step.many:
+                    values += [v for v in ("done",) if v not in values]
+                    items = ticks.setdefault(step.id, [])
+                    items += [o.id for o in step.options if o.id not in items]
+                else:
+                    values += [o.id for o in step.options if o.id not in values]
+        order: list[tuple[str, tuple[str, ...]]] = []
+        placed: set[tuple[str, str]] = set()
+        for tag, dialog in dialogs.items():
+            flags = [_flag_key(s, o) for s in dialog.steps.values() for o in s.options if o.red_flag]
+            order.append((f"flag:{tag}", (UNSET, *flags)))
+        for step_id, values in answers.items():
+            order.append((f"a:{step_id}", tuple(values)))
+            order += [(f"t:{step_id}:{item}", (CLEAR, TICKED)) for item in ticks.get(step_id, ())]
+            for tag, dialog in dialogs.items():  # a fact's bits beside the first question that sets it
+                asked = dialog.steps.get(step_id)
+                for fact, _value in _sets_of(asked) if asked else ():
+                    if (tag, fact) not in placed:
+                        placed.add((tag, fact))
+                        order.append((f"f:{tag}:{fact}", (UNSET, *dialog.facts[fact])))
+        for tag, dialog in dialogs.items():
+            order += [
+                (f"f:{tag}:{f}", (UNSET, *v)) for f, v in dialog.facts.items() if (tag, f) not in placed
+            ]
+        for name, domain in order:
+            width = max(1, (len(domain) - 1).bit_length())
+            bits = tuple(f"{name}#{i}" for i in range(width))
+            self.bdd.declare(*bits)
+            self._vars[name] = Variable(name, domain, bits)
+        self._eq: dict[tuple[str, str], Function] = {}
+
+    def var(self, name: str) -> Variable:
+        return self._vars[name]
+
+    def order(self, name: str) -> int:
+        """Where a variable stands in the order they were declared: questions in the order asked."""
+        return list(self._vars).index(name)
+
+    def bits_of(self, name: str, value: str) -> dict[str, bool]:
+        var = self._vars[name]
+        code = var.values.index(value)
+        return {bit: bool(code >> i & 1) for i, bit in enumerate(var.bits)}
+
+    def row(self, row: Iterable[tuple[str, Iterable[str]]]) -> Function:
+        """The set of a table row: each named variable has one of its listed values."""
+        return reduce(lambda a, b: a & b, (self.any_of(n, v) for n, v in row), self.bdd.true)
+
+    def count(self, answers: Function) -> int:
+        """How many answer combinations a set of answers (no facts, no flag) holds."""
+        bits = [b for n in self._vars if n.startswith(("a:", "t:")) for b in self._vars[n].bits]
+        return int(self.bdd.count(answers, nvars=len(bits)))
+
+    def has(self, name: str) -> bool:
+        return name in self._vars
+
+    def eq(self, name: str, value: str) -> Function:
+        """The set where variable `name` has `value`."""
+        key = (name, value)
+        if key not in self._eq:
+            self._eq[key] = self.bdd.cube(self.bits_of(name, value))
+        return self._eq[key]
+
+    def any_of(self, name: str, values: Iterable[str]) -> Function:
+        return reduce(lambda a, b: a | b, (self.eq(name, v) for v in values), self.bdd.false)
+
+    def assign(self, s: Function, name: str, value: str) -> Function:
+        """`s` with variable `name` set to `value`."""
+        return self.bdd.exist(self._vars[name].bits, s) & self.eq(name, value)
+
+    def forget(self, s: Function, names: Iterable[str]) -> Function:
+        bits = [bit for name in names for bit in self._vars[name].bits]
+        return self.bdd.exist(bits, s) if bits else s
+
+    def names(self, prefix: str) -> list[str]:
+        return [name for name in self._vars if name.startswith(prefix)]
+
+    def value(self, assignment: Mapping[str, bool], name: str) -> str:
+        """A variable's value in an assignment of bits (a missing bit counts as 0)."""
+        var = self._vars[name]
+        code = sum(1 << i for i, bit in enumerate(var.bits) if assignment.get(bit, False))
+        return var.values[code] if code < len(var.values) else UNSET
+
+    def point(self, values: Mapping[str, str]) -> Function:
+        """The one assignment where each named variable has its value (others: free)."""
+        return reduce(lambda a, b: a & b, (self.eq(n, v) for n, v in values.items()), self.bdd.true)
+
+
+def _flag_key(step: Step, option: Option) -> str:
+    return f"{step.id}:{option.id}"
+
+
+def _sets_of(step: Step) -> Iterator[tuple[str, str]]:
+    for option in step.options:
+        yield from option.sets
+
+
+def _in_order(dialog: Dialog) -> list[Step]:
+    """Steps in the order a patient meets them (breadth first from the start), then the rest."""
+    seen = {dialog.start: None}
+    queue = [dialog.start]
+    for step_id in queue:
+        for way in exits(dialog.steps[step_id]):
+            if way.target in dialog.steps and way.target not in seen:
+                seen[way.target] = None
+                queue.append(way.target)
+    rest = [s for s in dialog.steps if s not in seen]
+    return [dialog.steps[s] for s in [*seen, *rest]]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A red-flag answer that can end below its level: the first outcome where, and when."""
+
+    flag_step: str
+    flag: Option
+    outcome: str
+    depth: int
+    states: Function
+
+
+class Reach:
+    """Where every patient can be, step by step: a set of answers, facts and red flag per step."""
+
+    def __init__(self, space: Space, dialog: Dialog, tag: str) -> None:
+        self.space, self.dialog, self.tag = space, dialog, tag
+        self._flag = f"flag:{tag}"
+        self._levels: dict[str, Urgency] = {UNSET: Urgency.SELF_CARE}
+        self._flags: dict[str, tuple[Step, Option]] = {}
+        for step in dialog.steps.values():
+            for option in step.options:
+                if option.red_flag is not None:
+                    self._levels[_flag_key(step, option)] = option.red_flag
+                    self._flags[_flag_key(step, option)] = (step, option)
+        self.breaches: list[Breach] = []
+        self.states = self._explore()
+
+    # The sets.
+
+    def _start(self) -> Function:
+        s = self.space
+        values = {self._flag: UNSET}
+        values.update(dict.fromkeys(s.names(f"f:{self.tag}:"), UNSET))
+        for step in self.dialog.steps.values():
+            if step.kind is StepKind.ASK:
+                values[f"a:{step.id}"] = UNSET
+                values.update({f"t:{step.id}:{o.id}": CLEAR for o in step.options if step.many})
+        return s.point(values)
+
+    def _explore(self) -> dict[str, Function]:
+        """Breadth first, one answer deeper each round, so the first breach found has a shortest path."""
+        false = self.space.bdd.false
+        reached: dict[str, Function] = {self.dialog.start: self._start()}
+        frontier = dict(reached)
+        depth = 0
+        reported: set[str] = set()
+        while frontier:
+            self._check_outcomes(frontier, depth, reported)
+            following: dict[str, Function] = {}
+            for step_id, states in frontier.items():
+                for target, after in self.image(self.dialog.steps[step_id], states):
+                    following[target] = following.get(target, false) | after
+            frontier = {}
+            for target, states in following.items():
+                new = states & ~reached.get(target, false)
+                if new != false:
+                    frontier[target] = new
+                    reached[target] = reached.get(target, false) | new
+            depth += 1
+        return reached
+
+    def _check_outcomes(self, frontier: Mapping[str, Function], depth: int, reported: set[str]) -> None:
+        """Record each red flag the first time it ends below its level: at the lowest such outcome."""
+        ends = [self.dialog.steps[s] for s in frontier if self.dialog.steps[s].kind is StepKind.OUTCOME]
+        ends.sort(key=lambda step: step.urgency or Urgency.SELF_CARE)
+        for key, level in self._levels.items():
+            for step in ends:
+                if key in reported or level <= (step.urgency or Urgency.SELF_CARE):
+                    continue
+                bad = frontier[step.id] & self.space.eq(self._flag, key)
+                if bad != self.space.bdd.false:
+                    reported.add(key)
+                    flag_step, flag = self._flags[key]
+                    self.breaches.append(Breach(flag_step.id, flag, step.id, depth, bad))
+
+    def image(self, step: Step, states: Function) -> Iterator[tuple[str, Function]]:
+        """Where the patients in `states` at `step` go next, and as what."""
+        s = self.space
+        for way in exits(step):
+            if step.kind is StepKind.ROUTE:
+                yield way.target, states & self.guard(way)
+            elif way.option is None:
+                yield way.target, self._ticked(step, states)
+            else:
+                after = states
+                if step.kind is StepKind.ASK:
+                    after = s.assign(after, f"a:{step.id}", way.option.id)
+                after = self._set(after, way.option.sets)
+                if way.option.red_flag is not None:
+                    after = self._raise_flag(after, way.option.red_flag, _flag_key(step, way.option))
+                yield way.target, after
+
+    def guard(self, way: Exit) -> Function:
+        """The set where the routing rule sends a patient through `way`."""
+        blocked = reduce(lambda a, b: a | b, (self.condition(c) for c in way.unless), self.space.bdd.false)
+        return self.condition(way.when) & ~blocked
+
+    def condition(self, condition: Condition) -> Function:
+        s = self.space
+        parts = (s.any_of(f"f:{self.tag}:{fact}", sorted(allowed)) for fact, allowed in condition)
+        return reduce(lambda a, b: a & b, parts, s.bdd.true)
+
+    def _set(self, states: Function, sets: Facts) -> Function:
+        for fact, value in sets:
+            states = self.space.assign(states, f"f:{self.tag}:{fact}", value)
+        return states
+
+    def _below(self, level: Urgency) -> Function:
+        return self.space.any_of(self._flag, [k for k, v in self._levels.items() if v < level])
+
+    def _raise_flag(self, states: Function, level: Urgency, key: str) -> Function:
+        """The strongest red flag so far: this one, when it is stronger than the one before."""
+        below = self._below(level)
+        return (states & ~below) | self.space.assign(states & below, self._flag, key)
+
+    def _ticked(self, step: Step, states: Function) -> Function:
+        """A tick list answered: any allowed set of items, their facts set, the strongest flag raised."""
+        s = self.space
+        tick = {o.id: s.eq(f"t:{step.id}:{o.id}", TICKED) for o in step.options}
+        false = s.bdd.false
+        states = s.forget(states, [f"t:{step.id}:{o.id}" for o in step.options])
+        states = s.assign(states, f"a:{step.id}", "done")
+        nothing = [o for o in step.options if o.none]
+        others = [o for o in step.options if not o.none]
+        some = reduce(lambda a, b: a | b, (tick[o.id] for o in others), false)
+        choices = false
+        for option in nothing:  # "None of these" alone
+            only = tick[option.id] & ~some
+            choices |= reduce(lambda a, b: a & ~tick[b.id], (o for o in nothing if o is not option), only)
+        choices |= some & reduce(lambda a, b: a & ~tick[b.id], nothing, s.bdd.true)
+        states &= choices
+        by_fact: dict[str, dict[str, Function]] = {}
+        for option in step.options:
+            for fact, value in option.sets:
+                values = by_fact.setdefault(fact, {})
+                values[value] = values.get(value, false) | tick[option.id]
+        for fact, setters in by_fact.items():
+            name = f"f:{self.tag}:{fact}"
+            before = states
+            states = before & ~reduce(lambda a, b: a | b, setters.values(), false)
+            for value, ticked in setters.items():
+                states |= s.assign(before & ticked, name, value)
+        red = [(n, o) for n, o in enumerate(step.options) if o.red_flag is not None]
+        raised = false
+        after = false
+        for number, option in red:  # the strongest ticked item; the first in the list among equals
+            level = option.red_flag or Urgency.SELF_CARE
+            stronger = [tick[o.id] for n, o in red if (o.red_flag or 0, -n) > (level, -number)]
+            strongest = reduce(lambda a, b: a & ~b, stronger, tick[option.id]) & self._below(level)
+            raised |= strongest
+            after |= s.assign(states & strongest, self._flag, _flag_key(step, option))
+        return (states & ~raised) | after
+
+    # Reading the sets.
+
+    def answers_of(self, states: Function) -> Function:
+        """The answer combinations of a set of states, without their facts and red flag."""
+        return self.space.forget(states, [self._flag, *self.space.names(f"f:{self.tag}:")])
+
+    def cells(self, step: Step) -> Iterator[tuple[tuple[str, ...], Function]]:
+        """An outcome's reachable states split by the topics it shows, as (topics, states)."""
+        cells: list[tuple[tuple[str, ...], Function]] = [((), self.states.get(step.id, self.space.bdd.false))]
+        for show in step.show:
+            condition = self.condition(show.when)
+            split = []
+            for topics, states in cells:
+                split.append(
+                    ((*topics, show.topic) if show.topic not in topics else topics, states & condition)
+                )
+                split.append((topics, states & ~condition))
+            cells = [(t, c) for t, c in split if c != self.space.bdd.false]
+        merged: dict[tuple[str, ...], Function] = {}
+        for topics, states in cells:
+            merged[topics] = merged.get(topics, self.space.bdd.false) | states
+        yield from merged.items()
+
+    def path_to(self, breach: Breach) -> list[str] | None:
+        """A shortest answer path for a breach, found by replaying one of its answer sets concretely."""
+        s = self.space
+        bits = [bit for name in s.names("a:") + s.names("t:") for bit in s.var(name).bits]
+        assignment = s.bdd.pick(s.bdd.exist([b for b in _all_bits(s) if b not in bits], breach.states))
+        if assignment is None:
+            return None
+        chosen = {name: s.value(assignment, name) for name in s.names("a:") + s.names("t:")}
+        return _replay(self.dialog, chosen, breach, self._levels)
+
+
+def _all_bits(space: Space) -> list[str]:
+    return [bit for name in space.names("") for bit in space.var(name).bits]
+
+
+def _replay(
+    dialog: Dialog, chosen: Mapping[str, str], breach: Breach, levels: Mapping[str, Urgency]
+) -> list[str] | None:
+    """Breadth first over (step, facts, flag) taking only the chosen answers; taps on messages are free."""
+    start: tuple[str, Facts, str] = (dialog.start, (), UNSET)
+    parent: dict[tuple[str, Facts, str], tuple[tuple[str, Facts, str], str] | None] = {start: None}
+    queue = [start]
+    for state in queue:
+        step_id, facts, flag = state
+        step = dialog.steps[step_id]
+        if step_id == breach.outcome and flag == _flag_key(dialog.steps[breach.flag_step], breach.flag):
+            path: list[str] = []
+            link = parent[state]
+            while link is not None:
+                before, how = link
+                if how:
+                    path.append(how)
+                link = parent[before]
+            return [*path[::-1], step_id]
+        for target, taken_facts, taken_flag, how in _moves(step, dict(facts), flag, chosen, levels):
+            after = (target, tuple(sorted(taken_facts.items())), taken_flag)
+            if after not in parent:
+                parent[after] = (state, how)
+                queue.append(after)
+    return None
+
+
+def _moves(
+    step: Step, facts: dict[str, str], flag: str, chosen: Mapping[str, str], levels: Mapping[str, Urgency]
+) -> Iterator[tuple[str, dict[str, str], str, str]]:
+    if step.kind is StepKind.ROUTE:
+        yield route(step, facts), facts, flag, step.id
+        return
+    if step.kind is StepKind.OUTCOME:
+        return
+    if step.many:
+        picked = [o for o in step.options if chosen.get(f"t:{step.id}:{o.id}") == TICKED]
+        combos: Sequence[Sequence[Option]] = [picked] if picked else [[o] for o in step.options]
+        for combo in combos:
+            after, now = dict(facts), flag
+            for option in combo:
+                after.update(option.sets)
+            for option in sorted(combo, key=lambda o: -(o.red_flag or 0)):
+                if option.red_flag is not None and option.red_flag > levels[now]:
+                    now = _flag_key(step, option)
+                    break
+            how = f"{step.id}: " + " + ".join(o.label for o in combo)
+            yield step.next or "", after, now, how
+        return
+    answer = chosen.get(f"a:{step.id}", UNSET)
+    for option in step.options:
+        if step.kind is StepKind.ASK and answer not in (UNSET, option.id):
+            continue
+        after = {**facts, **dict(option.sets)}
+        now = flag
+        if option.red_flag is not None and option.red_flag > levels[flag]:
+            now = _flag_key(step, option)
+        yield option.next, after, now, f"{step.id}: {option.label}"
+
+
+def assignment_of(space: Space, answers: Iterable[tuple[str, tuple[str, ...]]]) -> Function:
+    """The set holding exactly these answers (as a session stores them); other questions not asked."""
+    values: dict[str, str] = {}
+    for name in space.names("a:"):
+        values[name] = UNSET
+    for name in space.names("t:"):
+        values[name] = CLEAR
+    for step_id, ids in answers:
+        if space.has(f"t:{step_id}:{ids[0]}"):
+            values[f"a:{step_id}"] = "done"
+            for name in space.names(f"t:{step_id}:"):
+                values[name] = CLEAR
+            values.update({f"t:{step_id}:{i}": TICKED for i in ids})
+        elif space.has(f"a:{step_id}"):
+            values[f"a:{step_id}"] = ids[0]
+    return space.point(values)
