@@ -11,7 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import big_dialog, cold_start, conversation_step, end_to_end, engine_step, machine, memory
+from bench import (
+    big_dialog,
+    cold_start,
+    conversation_step,
+    end_to_end,
+    engine_step,
+    machine,
+    memory,
+    proof_scaling,
+)
 from bench.end_to_end import Load
 from bench.results import Row, table
 
@@ -30,6 +39,8 @@ class Sizes:
     load: Load
     shipped_load: Load  # the shipped bot is capped near 14 updates/s, so it gets fewer users
     rounds: int
+    proof_sizes: tuple[int, ...] = proof_scaling.SIZES
+    explicit_proof_sizes: tuple[int, ...] = proof_scaling.EXPLICIT_SIZES
 
 
 FULL = Sizes(
@@ -67,6 +78,7 @@ PIECES: list[Piece] = [
     ("conversation step", lambda s: conversation_step.measure(s.conversation_chats, s.conversation_steps)),
     ("memory", lambda s: memory.measure(s.stored_sessions, s.active_sessions)),
     ("big dialog", lambda s: big_dialog.measure(s.dialog_steps, s.dialog_repeats)),
+    ("proof scaling", lambda s: proof_scaling.measure(s.proof_sizes, s.explicit_proof_sizes)),
     ("cold start", lambda s: cold_start.measure(s.cold_starts)),
     ("end to end", lambda s: end_to_end.measure(s.load, s.shipped_load, s.rounds)),
 ]

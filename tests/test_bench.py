@@ -6,8 +6,11 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.dialog.loader import load_dialog_text
 from bot.dialog.model import StepKind, Urgency
+from bot.problems import DialogError
 
 # bench/ is not an installed package: it runs from the repository root (`python -m bench.run`).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -15,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import run
 from bench.big_dialog import generate
 from bench.end_to_end import Load
+from bench.proof_scaling import questions, tick_list
 from bench.results import Row, table
 
 TINY = run.Sizes(
@@ -30,6 +34,8 @@ TINY = run.Sizes(
     load=Load(users=3, saturated_seconds=0.3, offered=((50, 0.3), (20, 0.3)), solo_seconds=0.2),
     shipped_load=Load(users=2, saturated_seconds=0.3, offered=((5, 0.5),)),
     rounds=1,
+    proof_sizes=(3, 5),
+    explicit_proof_sizes=(3,),
 )
 
 # One entry per measure that `bench.run` reports, whatever the sizes.
@@ -66,6 +72,12 @@ EXPECTED = (
     "bot CPU per update: clinic-bot, flood cap off",
     "Bot API calls per update",
     "bot RSS after the run",
+    "proof: 5 questions, load + full check",
+    "proof: 5 questions, peak memory",
+    "old explicit proof: 3 questions",
+    "proof: 5 questions with the planted bug",
+    "tick list, load + full check",
+    "outcomes: 5 questions",
 )
 
 
@@ -80,6 +92,18 @@ def test_every_piece_reports_every_number_and_each_is_positive() -> None:
         assert math.isfinite(row.value), row
         assert row.value >= 0 if row.name.startswith("RSS growth") else row.value > 0, row
         assert row.passed is None or row.target, row
+    assert "NOT CAUGHT" not in printed
+
+
+def test_the_generated_proof_dialogs_load_and_the_planted_bug_is_refused() -> None:
+    """The dialogs the proof benchmark times are valid, and its planted bug is a real breach."""
+    assert load_dialog_text(questions(12), "q.yaml").steps["q12"].options[0].next == "decide"
+    assert load_dialog_text(tick_list(12), "t.yaml").steps["q1"].many
+    with pytest.raises(DialogError) as refused:
+        load_dialog_text(questions(12, planted_bug=True), "q.yaml")
+    (problem,) = refused.value.problems
+    assert "can end at 'home' (self_care), below its level urgent: q1: Yes -> q2: No" in problem.message
+    assert problem.message.count(": No") == 11
 
 
 def test_the_table_marks_misses_and_passes() -> None:

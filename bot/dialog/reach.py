@@ -61,15 +61,22 @@ class Space:
         for tag, dialog in dialogs.items():
             flags = [_flag_key(s, o) for s in dialog.steps.values() for o in s.options if o.red_flag]
             order.append((f"flag:{tag}", (UNSET, *flags)))
+        def place_facts(step_id: str, item: str | None) -> None:
+            """A fact's bits go beside the first answer (or ticked item) that sets it."""
+            for tag, dialog in dialogs.items():
+                asked = dialog.steps.get(step_id)
+                for option in asked.options if asked else ():
+                    for fact, _value in option.sets if item in (None, option.id) else ():
+                        if (tag, fact) not in placed:
+                            placed.add((tag, fact))
+                            order.append((f"f:{tag}:{fact}", (UNSET, *dialog.facts[fact])))
+
         for step_id, values in answers.items():
             order.append((f"a:{step_id}", tuple(values)))
-            order += [(f"t:{step_id}:{item}", (CLEAR, TICKED)) for item in ticks.get(step_id, ())]
-            for tag, dialog in dialogs.items():  # a fact's bits beside the first question that sets it
-                asked = dialog.steps.get(step_id)
-                for fact, _value in _sets_of(asked) if asked else ():
-                    if (tag, fact) not in placed:
-                        placed.add((tag, fact))
-                        order.append((f"f:{tag}:{fact}", (UNSET, *dialog.facts[fact])))
+            for item in ticks.get(step_id, ()):
+                order.append((f"t:{step_id}:{item}", (CLEAR, TICKED)))
+                place_facts(step_id, item)
+            place_facts(step_id, None)
         for tag, dialog in dialogs.items():
             order += [
                 (f"f:{tag}:{f}", (UNSET, *v)) for f, v in dialog.facts.items() if (tag, f) not in placed
@@ -79,6 +86,9 @@ class Space:
             bits = tuple(f"{name}#{i}" for i in range(width))
             self.bdd.declare(*bits)
             self._vars[name] = Variable(name, domain, bits)
+        # The order above keeps each question beside the facts it sets, which keeps the sets small;
+        # CUDD's own reordering spent 8 of 8.3 seconds on a 100-question dialog.
+        self.bdd.configure(reordering=False)
         self._eq: dict[tuple[str, str], Function] = {}
 
     def var(self, name: str) -> Variable:
@@ -139,11 +149,6 @@ class Space:
 
 def _flag_key(step: Step, option: Option) -> str:
     return f"{step.id}:{option.id}"
-
-
-def _sets_of(step: Step) -> Iterator[tuple[str, str]]:
-    for option in step.options:
-        yield from option.sets
 
 
 def _in_order(dialog: Dialog) -> list[Step]:
