@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import sys
@@ -10,13 +11,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import TOKEN_VARIABLE, Config, load_config
+from bot.dialog import signoff, wording
 from bot.dialog.advisories import advisories
+from bot.dialog.content import content
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.graph import to_dot, to_mermaid
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import Dialog, StepKind
 from bot.dialog.review import diff, outcome_table
 from bot.dialog.schema import SCHEMA
+from bot.dialog.signoff import State, is_signoff_file, sign, signoff_path
 from bot.library import DialogLibrary
 from bot.preview import chat_json, chat_terminal
 from bot.problems import ConfigError, LoadError
@@ -62,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     diff = commands.add_parser("diff", help="answer paths whose advice differs between two versions")
     diff.add_argument("old", type=Path, help="the dialog file as it was")
     diff.add_argument("new", type=Path, help="the dialog file as it is now")
+
+    sign_command = commands.add_parser(
+        "sign", help="record a clinician's sign-off of a dialog's content, in DIALOG.signoff.yaml"
+    )
+    sign_command.add_argument("dialog", help="a dialog file or id")
+    sign_command.add_argument(
+        "--by", required=True, metavar="NAME", help='the clinician who reviewed it: "Name, role"'
+    )
 
     test = commands.add_parser("test", help="run scenario files (answers -> expected advice)")
     test.add_argument(
@@ -123,8 +135,9 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    """Exit 0 when no answer path changes its advice, 1 when some do (like diff(1))."""
-    changes = diff(load_dialog(args.old, any_name=True), load_dialog(args.new, any_name=True))
+    """Exit 0 when nothing a patient reads or gets changed, 1 when something did (like diff(1))."""
+    old, new = load_dialog(args.old, any_name=True), load_dialog(args.new, any_name=True)
+    changes = diff(old, new)
     for change in changes:
         print(change.describe())
     paths = sum(change.paths for change in changes)
@@ -133,7 +146,32 @@ def _diff(args: argparse.Namespace) -> int:
         if changes
         else "no answer path changes its advice"
     )
-    return 1 if changes else 0
+    worded = wording.compare(content(old), content(new))
+    for row in wording.rows(worded):
+        print(row)
+    if worded:
+        print(f"{len(worded)} change(s) in what patients read or what decides advice")
+    return 1 if changes or worded else 0
+
+
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
+def _sign(args: argparse.Namespace) -> int:
+    path = _find_dialog_path(load_config(args.config), args.dialog)
+    dialog = load_dialog(path)
+    before = signoff.state(dialog, path) if signoff_path(path).exists() else None
+    record = sign(dialog, path, args.by, _today())
+    if before is not None and before.signoff is not None and before.changes:
+        print(f"signing {len(before.changes)} change(s) since the sign-off by {before.signoff.signed_by}:")
+        for row in wording.rows(before.changes, "  "):
+            print(row)
+    print(
+        f"{signoff_path(path)}: signed off by {record.signed_by} on {record.signed_on.isoformat()}; "
+        "commit it with the dialog"
+    )
+    return 0
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -214,9 +252,12 @@ def _find_dialog_path(config: Config, name: str | None) -> Path:
 
 
 def _yaml_files(paths: Sequence[Path]) -> list[Path]:
+    """The files named, and the *.yaml files of the folders named (but sign-offs, which are no dialogs)."""
     files: list[Path] = []
     for path in paths:
-        files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        files += (
+            [p for p in sorted(path.glob("*.yaml")) if not is_signoff_file(p)] if path.is_dir() else [path]
+        )
     return files
 
 
@@ -224,8 +265,16 @@ def _validate(args: argparse.Namespace) -> int:
     files = _yaml_files(args.paths)
     failed = False
     for path in files:
+        if is_signoff_file(path):
+            print(
+                f"{path}: a sign-off, checked with its dialog: clinic-bot validate {path.parent}",
+                file=sys.stderr,
+            )
+            failed = True
+            continue
         try:
             dialog = load_dialog(path)
+            signed = signoff.state(dialog, path)
         except LoadError as error:
             print(error, file=sys.stderr)
             failed = True
@@ -236,10 +285,23 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{note.path}:{note.line}: warning: {note.message}", file=sys.stderr)
         warned = f", {len(notes)} warning(s)" if notes else ""
         print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe{warned})")
+        _print_signoff(path, signed)
     if not files:
         print(f"no dialog files (*.yaml) found in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
     return 1 if failed else 0
+
+
+def _print_signoff(path: Path, signed: State) -> None:
+    """validate's sign-off line, and what changed since the sign-off, word by word."""
+    if signed.signoff is None:
+        print(
+            f'{path}: not signed off; after the clinician\'s review: clinic-bot sign {path} --by "Name, role"'
+        )
+        return
+    print(f"{path}: {signed.summary()}{':' if signed.changes else ''}")
+    for row in wording.rows(signed.changes, "  "):
+        print(row)
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -248,6 +310,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "graph": _graph,
     "outcomes": _outcomes,
     "diff": _diff,
+    "sign": _sign,
     "test": _test,
     "schema": _schema,
     "run": _run,
