@@ -210,7 +210,11 @@ def _serve(config: Config) -> int:
             'emergency (for example "911") into your config file; the bot will not guess it. '
             "Start from config.example.yaml and pass it with --config",
         )
-    library = DialogLibrary(_find_dialog_path(config, None), config.clinic.placeholders())
+    library = DialogLibrary(
+        _find_dialog_path(config, None),
+        config.clinic.placeholders(),
+        signoff_required=config.signoff_required,
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -225,6 +229,8 @@ def _serve(config: Config) -> int:
             f"storage.url: cannot open the session store ({error}); "
             "check the address and that the server runs",
         ) from None
+    for warning in library.warnings():
+        logging.getLogger("clinic_bot").warning("%s", warning)
     try:
         run_bot(config, library, store)
     finally:
