@@ -66,8 +66,8 @@ class DialogLibrary:
 
     def reload(self) -> tuple[Problem, ...]:
         """Load the file again; on success serve it, else keep the last good version."""
-        publication = self.publish()
-        return publication.problems if publication is not None else ()
+        self.publish()
+        return self._problems
 
     def publish(self) -> Publication | None:
         """Reload, and say what happened; None when neither the dialog nor its sign-off changed."""
@@ -120,7 +120,9 @@ class DialogLibrary:
         """What admins are told when the bot starts (overdue reviews), or None."""
         return announcements.at_start(self._engine.dialog, datetime.date.today())
 
-    def _refuse(self, problems: tuple[Problem, ...], text: str) -> Publication:
+    def _refuse(self, problems: tuple[Problem, ...], text: str) -> Publication | None:
+        if problems == self._problems:
+            return None  # told already: e.g. a scenario file of the same name was saved
         self._problems = problems
         return Publication(False, problems, text)
 

@@ -110,7 +110,7 @@ def test_a_sign_off_alone_is_announced_and_shown_on_status(dialog_file: Path) ->
     assert library.status().notes == ("Signed off by Dr Ada Lee, GP on 2026-12-01.",)
 
 
-def test_a_broken_edit_is_announced_with_its_problems(dialog_file: Path) -> None:
+def test_a_broken_edit_is_announced_with_its_problems_once(dialog_file: Path) -> None:
     library = DialogLibrary(dialog_file, VALUES)
     _reword(dialog_file, "next: how_long", "next: how_lnog")
     publication = library.publish()
@@ -118,6 +118,8 @@ def test_a_broken_edit_is_announced_with_its_problems(dialog_file: Path) -> None
     assert publication.text == (
         f"{REFUSED}\n{dialog_file}:32: step 'danger': unknown next step 'how_lnog' (did you mean 'how_long'?)"
     )
+    assert library.publish() is None  # the same problems again: the admins know
+    assert library.reload() == publication.problems == library.status().last_problems
 
 
 def test_a_broken_sign_off_file_refuses_with_required_and_warns_with_warn(dialog_file: Path) -> None:

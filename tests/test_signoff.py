@@ -15,7 +15,7 @@ from bot import cli
 from bot.cli import main
 from bot.dialog.content import SKIPPED, content, content_hash, covered
 from bot.dialog.loader import load_dialog, load_dialog_text
-from bot.dialog.signoff import SignoffError, sign, signoff_path, state
+from bot.dialog.signoff import SignoffError, sign, signoff_path, state, summary
 from bot.dialog.wording import compare, rows
 
 SIGNED_ON = datetime.date(2026, 12, 1)
@@ -398,3 +398,8 @@ def test_a_broken_sign_off_file_is_reported_with_its_line_never_a_traceback(
     assert "Traceback" not in err
     with pytest.raises(SignoffError):
         state(load_dialog(shipped), shipped)
+    assert summary(load_dialog(shipped), shipped).startswith(f"sign-off file broken ({record}:")
+
+
+def test_the_one_line_summary_for_the_outcome_table(shipped: Path) -> None:
+    assert summary(load_dialog(shipped), shipped) == "signed off by Dr Ada Lee, GP on 2026-12-01"

@@ -93,6 +93,14 @@ def state(dialog: Dialog, dialog_path: Path) -> State:
     return State(record, tuple(compare(record.content, content(dialog))))
 
 
+def summary(dialog: Dialog, dialog_path: Path) -> str:
+    """The sign-off in one line, for tables and messages; a broken file is said so, never raised."""
+    try:
+        return state(dialog, dialog_path).summary()
+    except SignoffError as error:
+        return f"sign-off file broken ({error.problems[0]})"
+
+
 def read(path: Path, dialog_path: Path) -> SignOff | None:
     """The sign-off in `path`, None if there is none; SignoffError naming the line if it is broken."""
     if not path.exists():
