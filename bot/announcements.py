@@ -83,7 +83,7 @@ def _changes(old: Dialog, new: Dialog, title: str) -> list[str]:
     changes = wording.compare(content(old), content(new))
     if not changes:
         return ["Nothing changed for patients."]
-    return [title, *_listed(wording.rows(changes))]
+    return [title, *_listed(wording.rows(changes, width=None))]  # a phone folds by itself
 
 
 def _listed(rows: Sequence[str]) -> list[str]:

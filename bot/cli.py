@@ -168,7 +168,7 @@ def _sign(args: argparse.Namespace) -> int:
         for row in wording.rows(before.changes, "  "):
             print(row)
     print(
-        f"{signoff_path(path)}: signed off by {record.signed_by} on {record.signed_on.isoformat()}; "
+        f"{_relative(signoff_path(path))}: signed off by {record.signed_by} on {record.signed_on.isoformat()}; "
         "commit it with the dialog"
     )
     return 0
@@ -236,6 +236,14 @@ def _serve(config: Config) -> int:
     finally:
         store.close()
     return 0
+
+
+def _relative(path: Path) -> Path:
+    """`path` as the admin would type it, from the current folder, when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _find_dialog(config: Config, name: str | None) -> Dialog:

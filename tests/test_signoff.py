@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.dialog.content import SKIPPED, content, content_hash, covered
 from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.dialog.signoff import SignoffError, sign, signoff_path, state, summary
 from bot.dialog.wording import compare, rows
+from bot.library import DialogLibrary
 
 SIGNED_ON = datetime.date(2026, 12, 1)
 # MINIMAL with a field it lacks, so that one dialog uses every field of the model.
@@ -403,3 +405,60 @@ def test_a_broken_sign_off_file_is_reported_with_its_line_never_a_traceback(
 
 def test_the_one_line_summary_for_the_outcome_table(shipped: Path) -> None:
     assert summary(load_dialog(shipped), shipped) == "signed off by Dr Ada Lee, GP on 2026-12-01"
+
+
+# The authoring guide's sign-off walk-through is real output.
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
+INJURY = (
+    "Did the pain start after a fall, a knock or a strain?",
+    "Did the pain start after a fall, a knock, a strain or lifting something heavy?",
+)
+
+
+def _guide_block(start: str, containing: str = "") -> str:
+    from test_docs import blocks_of  # noqa: PLC0415 - the docs tests' reader of code blocks
+
+    texts = [b.text for b in blocks_of(GUIDE) if b.info == "text"]
+    found = [t for t in texts if t.startswith(start) and containing in t]
+    assert len(found) == 1, f"{GUIDE.name}: {len(found)} ```text blocks start with {start!r}"
+    return found[0]
+
+
+def _command_output(block: str) -> str:
+    return block.split("\n", 1)[1]
+
+
+def _versions(text: str) -> str:
+    return re.sub(r"version [0-9a-f]{12}", "version V", text)
+
+
+def test_the_authoring_guide_shows_the_real_sign_off_workflow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dialogs").mkdir()
+    path = Path("dialogs/upper-back-pain.yaml")
+    shutil.copy(DIALOGS / path.name, path)
+    shutil.copy(path, "live.yaml")
+    assert main(["sign", str(path), "--by", "Dr Ada Lee, GP"]) == 0
+    library = DialogLibrary(path, {"emergency_number": "911"}, signoff_required=True)
+    capsys.readouterr()
+    assert main(["validate", "dialogs/"]) == 0
+    assert capsys.readouterr().out == _command_output(_guide_block("$ clinic-bot validate", "signed off by"))
+
+    path.write_text(edit(path.read_text(encoding="utf-8"), *INJURY), encoding="utf-8")
+    refused = library.publish()
+    assert refused is not None
+    assert refused.text + "\n" == _guide_block("The dialog edit was refused")
+    assert main(["diff", "live.yaml", str(path)]) == 1
+    assert capsys.readouterr().out == _command_output(_guide_block("$ clinic-bot diff /tmp/live.yaml"))
+    assert main(["sign", str(path), "--by", "Dr Ada Lee, GP"]) == 0
+    assert capsys.readouterr().out == _command_output(_guide_block("$ clinic-bot sign"))
+    live = library.publish()
+    assert live is not None
+    assert _versions(live.text + "\n") == _versions(_guide_block("Dialog upper-back-pain version"))
+
+    path.write_text(edit(path.read_text(encoding="utf-8"), CALL_NOW, REST), encoding="utf-8")
+    assert main(["validate", "dialogs/"]) == 0
+    assert capsys.readouterr().out == _command_output(_guide_block("$ clinic-bot validate", "changed since"))

@@ -62,12 +62,14 @@ def compare(old: Mapping[str, Plain], new: Mapping[str, Plain]) -> list[Change]:
     return [c for c in changes if not c.is_entity] + [c for c in changes if c.is_entity]
 
 
-def rows(changes: Sequence[Change], indent: str = "") -> list[str]:
-    """The changes as text rows, each after `indent`, folded at WIDTH."""
+def rows(changes: Sequence[Change], indent: str = "", width: int | None = WIDTH) -> list[str]:
+    """The changes as text rows, each after `indent`, folded at `width` (None: not folded)."""
+    if width is None:
+        return [indent + row for change in changes for row in change.describe()]
     return [
         textwrap.fill(
             row,
-            WIDTH,
+            width,
             initial_indent=indent,
             subsequent_indent=indent + "    ",
             break_long_words=False,
