@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.config import load_config
 from bot.dialog.loader import load_dialog
 from bot.dialog.signoff import sign, signoff_path
@@ -161,3 +162,19 @@ def test_the_signoff_setting_is_required_or_warn(tmp_path: Path) -> None:
     config.write_text("signoff: required\n", encoding="utf-8")
     assert load_config(config, environ={}).signoff_required
     assert not load_config(None, environ={}).signoff_required  # the default: warn
+
+
+def test_run_with_required_refuses_to_start_on_an_unsigned_dialog(
+    dialog_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = dialog_file.parent / "config.yaml"
+    config.write_text(
+        'dialogs: .\ndialog: example\nclinic:\n  emergency_number: "911"\nsignoff: required\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    assert main(["--config", str(config), "run"]) == 1
+    assert capsys.readouterr().err == (
+        f"{dialog_file}: not signed off, and signoff: required serves only signed content; "
+        f'after the clinician\'s review: clinic-bot sign {dialog_file} --by "Name, role"\n'
+    )
