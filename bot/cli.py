@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     diff = commands.add_parser("diff", help="answer paths whose advice differs between two versions")
     diff.add_argument("old", type=Path, help="the dialog file as it was")
     diff.add_argument("new", type=Path, help="the dialog file as it is now")
+    diff.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="markdown: for a review ticket"
+    )
 
     sign_command = commands.add_parser(
         "sign", help="record a clinician's sign-off of a dialog's content, in DIALOG.signoff.yaml"
@@ -137,21 +140,41 @@ def _outcomes(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     """Exit 0 when nothing a patient reads or gets changed, 1 when something did (like diff(1))."""
     old, new = load_dialog(args.old, any_name=True), load_dialog(args.new, any_name=True)
+    markdown = args.format == "markdown"
     changes = diff(old, new)
+    if markdown:
+        print(f"# Changes to '{new.title}' (version {old.version} → {new.version})\n\n## Changed advice\n")
     for change in changes:
-        print(change.describe())
+        print(f"- {change.describe()}" if markdown else change.describe())
     paths = sum(change.paths for change in changes)
     print(
-        f"{paths} answer path(s) changed, in {len(changes)} row(s)"
-        if changes
-        else "no answer path changes its advice"
+        ("\n" if markdown and changes else "")
+        + (
+            f"{paths} answer path(s) changed, in {len(changes)} row(s)"
+            if changes
+            else "no answer path changes its advice"
+        )
     )
     worded = wording.compare(content(old), content(new))
-    for row in wording.rows(worded):
-        print(row)
-    if worded:
-        print(f"{len(worded)} change(s) in what patients read or what decides advice")
+    _print_wording(worded, markdown=markdown)
     return 1 if changes or worded else 0
+
+
+def _print_wording(changes: Sequence[wording.Change], *, markdown: bool) -> None:
+    """diff's changed words, then the questions, options and topics added or removed."""
+    if not changes:
+        return
+    if not markdown:
+        print("\n".join(wording.rows(changes)))
+    else:
+        for title, group in (
+            ("Changed words", [c for c in changes if not c.is_entity]),
+            ("Added and removed", [c for c in changes if c.is_entity]),
+        ):
+            if group:
+                print(f"\n## {title}\n\n" + "\n".join(wording.markdown(group)))
+        print()
+    print(f"{len(changes)} change(s) in what patients read or what decides advice")
 
 
 def _today() -> datetime.date:
@@ -167,10 +190,8 @@ def _sign(args: argparse.Namespace) -> int:
         print(f"signing {len(before.changes)} change(s) since the sign-off by {before.signoff.signed_by}:")
         for row in wording.rows(before.changes, "  "):
             print(row)
-    print(
-        f"{_relative(signoff_path(path))}: signed off by {record.signed_by} on {record.signed_on.isoformat()}; "
-        "commit it with the dialog"
-    )
+    where, when = _relative(signoff_path(path)), record.signed_on.isoformat()
+    print(f"{where}: signed off by {record.signed_by} on {when}; commit it with the dialog")
     return 0
 
 

@@ -17,7 +17,7 @@ from bot.cli import main
 from bot.dialog.content import SKIPPED, content, content_hash, covered
 from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.dialog.signoff import SignoffError, sign, signoff_path, state, summary
-from bot.dialog.wording import compare, rows
+from bot.dialog.wording import compare, markdown, rows
 from bot.library import DialogLibrary
 
 SIGNED_ON = datetime.date(2026, 12, 1)
@@ -180,6 +180,11 @@ def test_a_new_question_and_a_removed_topic_are_named_once_not_field_by_field() 
         'first.options.no.next: "how_long" → "worse"',
         'new question worse: "Has it got worse?"',
         'new option how_long.options.not_sure: "Not sure"',
+    ]
+    assert markdown(compare(content(load_dialog_text(MINIMAL)), content(load_dialog_text(new)))) == [
+        '- `first.options.no.next`: "how_long" → "worse"',
+        '- new question `worse`: "Has it got worse?"',
+        '- new option `how_long.options.not_sure`: "Not sure"',
     ]
 
 
@@ -462,3 +467,28 @@ def test_the_authoring_guide_shows_the_real_sign_off_workflow(
     path.write_text(edit(path.read_text(encoding="utf-8"), CALL_NOW, REST), encoding="utf-8")
     assert main(["validate", "dialogs/"]) == 0
     assert capsys.readouterr().out == _command_output(_guide_block("$ clinic-bot validate", "changed since"))
+
+
+def test_diff_in_markdown_for_a_review_ticket(write_dialog, capsys: pytest.CaptureFixture[str]) -> None:
+    old = write_dialog(MINIMAL, name="old")
+    text = edit(MINIMAL, '"Rest at home."', '"Rest at home for **two** days."')
+    new = write_dialog(
+        edit(text, '    ask: "How long have you had it?"', '    ask: "How long?"\n    why: "It helps."')
+    )
+    assert main(["diff", str(old), str(new), "--format", "markdown"]) == 1
+    versions = f"{load_dialog(old, any_name=True).version} → {load_dialog(new).version}"
+    assert capsys.readouterr().out == (
+        f"# Changes to 'Mini check' (version {versions})\n"
+        "\n"
+        "## Changed advice\n"
+        "\n"
+        "no answer path changes its advice\n"
+        "\n"
+        "## Changed words\n"
+        "\n"
+        '- `how_long.ask`: "How long have you had it?" → "How long?"\n'
+        '- `how_long.why`: added "It helps."\n'
+        '- `home.say`: "Rest at home." → "Rest at home for **two** days."\n'
+        "\n"
+        "3 change(s) in what patients read or what decides advice\n"
+    )

@@ -37,23 +37,32 @@ class Change:
         """A whole question, option or topic added or removed (not a field of one)."""
         return (self.old is None or self.new is None) and _entity(self.path) is not None
 
-    def describe(self) -> list[str]:
-        """The change as rows: one per changed passage of a text."""
+    def parts(self) -> list[tuple[str, str, str]]:
+        """(what, where, detail) per row, one row per changed passage of a text.
+
+        ("", "call_now.say", '"Call …" → "Rest …"'), or ("new question", "worse", '"Has it got worse?"').
+        """
         entity = _entity(self.path)
         if (self.old is None or self.new is None) and entity is not None:
             added = self.old is None
             record = self.new if added else self.old
-            summary = _summary(record)
             what = _entity_words(entity, record)
-            label = f"new {what}" if added else f"{what} removed"
-            return [f"{label} {self.where}{':' if summary else ''}{summary}"]
+            return [(f"new {what}" if added else f"{what} removed", self.where, _summary(record))]
         if self.old is None:
-            return [f"{self.where}: added {_quote(_text(self.new))}"]
+            return [("", self.where, f"added {_quote(_text(self.new))}")]
         if self.new is None:
-            return [f"{self.where}: removed (was {_quote(_text(self.old))})"]
+            return [("", self.where, f"removed (was {_quote(_text(self.old))})")]
         if self.path[-1:] == ("options",) and isinstance(self.old, list) and isinstance(self.new, list):
-            return [f"{self.where}: order {_ids(self.old)} → {_ids(self.new)}"]
-        return [f"{self.where}: {old} → {new}" for old, new in word_changes(_text(self.old), _text(self.new))]
+            return [("", self.where, f"order {_ids(self.old)} → {_ids(self.new)}")]
+        changed = word_changes(_text(self.old), _text(self.new))
+        return [("", self.where, f"{old} → {new}") for old, new in changed]
+
+    def describe(self) -> list[str]:
+        """The change as text rows: `call_now.say: "Call …" → "Rest …"`."""
+        return [
+            " ".join(filter(None, (what, where))) + (f": {detail}" if detail else "")
+            for what, where, detail in self.parts()
+        ]
 
 
 def compare(old: Mapping[str, Plain], new: Mapping[str, Plain]) -> list[Change]:
@@ -81,8 +90,12 @@ def rows(changes: Sequence[Change], indent: str = "", width: int | None = WIDTH)
 
 
 def markdown(changes: Sequence[Change]) -> list[str]:
-    """The changes as a Markdown list, for a review ticket."""
-    return [f"- {row}" for change in changes for row in change.describe()]
+    """The changes as a Markdown list, for a review ticket: each place in `code`, never folded."""
+    return [
+        "- " + " ".join(filter(None, (what, f"`{where}`"))) + (f": {detail}" if detail else "")
+        for change in changes
+        for what, where, detail in change.parts()
+    ]
 
 
 def word_changes(old: str, new: str) -> list[tuple[str, str]]:
@@ -178,5 +191,5 @@ def _summary(record: Plain | None) -> str:
         return ""
     for key in ("ask", "say", "label", "title"):
         if isinstance(record.get(key), str):
-            return f" {_quote(_text(record[key]))}"
+            return _quote(_text(record[key]))
     return ""
