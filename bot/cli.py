@@ -184,7 +184,10 @@ def _today() -> datetime.date:
 def _sign(args: argparse.Namespace) -> int:
     path = _find_dialog_path(load_config(args.config), args.dialog)
     dialog = load_dialog(path)
-    before = signoff.state(dialog, path) if signoff_path(path).exists() else None
+    try:
+        before = signoff.state(dialog, path)
+    except signoff.SignoffError:
+        before = None  # a broken sign-off is what signing again repairs
     record = sign(dialog, path, args.by, _today())
     if before is not None and before.signoff is not None and before.changes:
         print(f"signing {len(before.changes)} change(s) since the sign-off by {before.signoff.signed_by}:")
@@ -309,7 +312,6 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         try:
             dialog = load_dialog(path)
-            signed = signoff.state(dialog, path)
         except LoadError as error:
             print(error, file=sys.stderr)
             failed = True
@@ -320,7 +322,11 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{note.path}:{note.line}: warning: {note.message}", file=sys.stderr)
         warned = f", {len(notes)} warning(s)" if notes else ""
         print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe{warned})")
-        _print_signoff(path, signed)
+        try:
+            _print_signoff(path, signoff.state(dialog, path))
+        except LoadError as error:
+            print(error, file=sys.stderr)
+            failed = True
     if not files:
         print(f"no dialog files (*.yaml) found in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return 1

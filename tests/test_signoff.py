@@ -399,13 +399,17 @@ def test_a_broken_sign_off_file_is_reported_with_its_line_never_a_traceback(
     header, body = "".join(lines[:3]), "".join(lines[3:])  # line numbers below count from the body
     record.write_text(edit(body, old, new), encoding="utf-8")
     assert main(["validate", str(shipped)]) == 1
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
     assert header  # the comments are not needed to read the file
-    assert err.startswith(f"{record}:{problem.format(dialog=shipped)}"), err
-    assert "Traceback" not in err
+    assert captured.out.startswith(f"{shipped}: ok (")  # the dialog itself is fine
+    problems = [line for line in captured.err.splitlines() if line.startswith(str(record))]
+    assert problems[0].startswith(f"{record}:{problem.format(dialog=shipped)}"), captured.err
+    assert "Traceback" not in captured.err
     with pytest.raises(SignoffError):
         state(load_dialog(shipped), shipped)
     assert summary(load_dialog(shipped), shipped).startswith(f"sign-off file broken ({record}:")
+    assert main(["sign", str(shipped), "--by", "Dr Ada Lee, GP"]) == 0  # as the message says: sign again
+    assert state(load_dialog(shipped), shipped).signed
 
 
 def test_the_one_line_summary_for_the_outcome_table(shipped: Path) -> None:
