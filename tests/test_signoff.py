@@ -188,6 +188,15 @@ def test_a_new_question_and_a_removed_topic_are_named_once_not_field_by_field() 
     ]
 
 
+def test_a_new_line_break_alone_shows_where_it_is() -> None:
+    old = edit(MINIMAL, 'say: "Book an appointment."', 'say: "Book an appointment. Call us."')
+    new = edit(MINIMAL, 'say: "Book an appointment."', 'say: "Book an appointment.\\nCall us."')
+    assert _changes(old, new) == [
+        'book.say: "Book an appointment. Call us." → "Book an appointment. ¶ Call us." (only spaces or line\n'
+        "    breaks changed)"
+    ]
+
+
 def test_a_long_change_is_folded_and_shows_only_the_words_around_each_changed_passage() -> None:
     old = (
         "Keep moving gently. Walk a little every day, and do what you normally do as far as the pain allows. "

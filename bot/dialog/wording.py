@@ -54,6 +54,9 @@ class Change:
             return [("", self.where, f"removed (was {_quote(_text(self.old))})")]
         if self.path[-1:] == ("options",) and isinstance(self.old, list) and isinstance(self.new, list):
             return [("", self.where, f"order {_ids(self.old)} → {_ids(self.new)}")]
+        if _text(self.old) == _text(self.new) and isinstance(self.old, str) and isinstance(self.new, str):
+            was, now = _quote(_breaks(self.old)), _quote(_breaks(self.new))
+            return [("", self.where, f"{was} → {now} (only spaces or line breaks changed)")]
         changed = word_changes(_text(self.old), _text(self.new))
         return [("", self.where, f"{old} → {new}") for old, new in changed]
 
@@ -101,8 +104,6 @@ def markdown(changes: Sequence[Change]) -> list[str]:
 def word_changes(old: str, new: str) -> list[tuple[str, str]]:
     """(old words, new words) for each changed passage, quoted, with a little context around it."""
     before, after = old.split(), new.split()
-    if before == after:
-        return [(_quote(old), _quote(new) + " (only spaces or line breaks changed)")]
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     found = []
     for group in matcher.get_grouped_opcodes(CONTEXT_WORDS):
@@ -118,6 +119,11 @@ def _passage(words: list[str], start: int, end: int) -> str:
 
 def _quote(text: str) -> str:
     return f'"{text}"'
+
+
+def _breaks(text: str) -> str:
+    """A text on one line, its line breaks shown as ¶ and runs of spaces as they are."""
+    return " ¶ ".join(line.strip() for line in text.splitlines())
 
 
 def _text(value: Plain | None) -> str:
