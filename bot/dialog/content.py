@@ -47,8 +47,8 @@ def content_hash(data: Mapping[str, Plain]) -> str:
 
 def field_name(owner: object, name: str) -> str:
     """The name a field has in the content: a step's text is its `ask` or `say`."""
-    if isinstance(owner, Step) and name == "text":
-        return "ask" if owner.kind is StepKind.ASK else "say"
+    if isinstance(owner, Step) and name == "text":  # the key it is written under: ask, say, ...
+        return "say" if owner.kind in (StepKind.OUTCOME, StepKind.ROUTE) else owner.kind.value
     return _NAMES.get(name, name)
 
 

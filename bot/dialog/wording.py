@@ -15,6 +15,7 @@ from bot.dialog.content import Plain
 
 CONTEXT_WORDS = 4  # words shown on each side of a change
 WIDTH = 100  # longer rows are folded, the rest indented
+_NOT_TEXTS = {"id", "kind", "next", "level", "red_flag"}
 _KINDS = {"ask": "question", "say": "message", "route": "routing step", "outcome": "outcome"}
 
 
@@ -198,4 +199,5 @@ def _summary(record: Plain | None) -> str:
     for key in ("ask", "say", "label", "title"):
         if isinstance(record.get(key), str):
             return _quote(_text(record[key]))
-    return ""
+    texts = [v for k, v in record.items() if isinstance(v, str) and k not in _NOT_TEXTS]
+    return _quote(_text(texts[0])) if texts else ""  # a kind of step added since

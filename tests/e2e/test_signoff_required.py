@@ -84,3 +84,28 @@ async def test_an_unsigned_edit_is_refused_until_a_clinician_signs_it(
     assert live[1].startswith("Signed off by Dr Ada Lee, GP on ")
     assert live[2:] == ["What changed for patients:", f'how_long.ask: "{QUESTION}" → "{REWORDED}"']
     assert await _question(server.user(2102, "Sam")) == REWORDED
+
+
+async def test_overdue_reviews_reach_the_admins_at_start_up_and_on_status(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    admin = server.user(9000, "Admin")
+    process = BotProcess(server, tmp_path, "example")
+    path = process.workdir / "dialogs" / "example.yaml"
+    text = path.read_text(encoding="utf-8")
+    call_now = '    say: "**Call {emergency_number} now.**"\n'
+    path.write_text(text.replace(call_now, call_now + '    review_due: "2020-01-31"\n'), encoding="utf-8")
+    overdue = "step 'call_now': the clinical review was due on 2020-01-31; review the advice"
+    await process.start()
+    try:
+        notice = await admin.wait_for("overdue", timeout=10)
+        assert notice.plain_text == f"Dialog example: 1 clinical review(s) overdue.\n{overdue}"
+        await admin.send("/status")
+        status = (await admin.next_message()).plain_text.splitlines()
+        assert status[1:] == [
+            f"Warning: not signed off; have a clinician review it (clinic-bot sign {path}).",
+            overdue,
+        ]
+    finally:
+        await process.stop()
+    assert f"WARNING clinic_bot: {overdue}" in process.logs()
