@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -60,6 +61,7 @@ class DialogLibrary:
         self._engine = Engine(dialog, self._values)
         self._loaded_at = time.time()
         self._problems: tuple[Problem, ...] = ()
+        self._refused: tuple[str, ...] = ()  # the files last refused
 
     def engine(self) -> Engine:
         return self._engine
@@ -121,10 +123,21 @@ class DialogLibrary:
         return announcements.at_start(self._engine.dialog, datetime.date.today())
 
     def _refuse(self, problems: tuple[Problem, ...], text: str) -> Publication | None:
-        if problems == self._problems:
+        files = self._fingerprint()
+        if (problems, files) == (self._problems, self._refused):
             return None  # told already: e.g. a scenario file of the same name was saved
-        self._problems = problems
+        self._problems, self._refused = problems, files
         return Publication(False, problems, text)
+
+    def _fingerprint(self) -> tuple[str, ...]:
+        """The bytes of the dialog and its sign-off, hashed: a refusal is told once per version of them."""
+        found = []
+        for path in (self.path, signoff.signoff_path(self.path)):
+            try:
+                found.append(hashlib.sha256(path.read_bytes()).hexdigest())
+            except OSError:
+                found.append("")
+        return tuple(found)
 
     def _signoff(self, dialog: Dialog) -> signoff.State | None:
         """The sign-off's state; None when its file is broken (logged; refused with `required`)."""

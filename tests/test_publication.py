@@ -63,6 +63,10 @@ def test_required_refuses_an_unsigned_edit_and_the_signed_version_keeps_serving(
     )
     assert library.engine() is signed
     assert library.status().last_problems == publication.problems
+    _reword(dialog_file, "Trouble breathing?", "Any trouble breathing?")  # another edit, as many changes
+    again = library.publish()
+    assert again is not None
+    assert again.text.endswith(f'danger.ask: "{QUESTION}" → "Any trouble breathing?"')
 
 
 def test_once_signed_the_edit_goes_live_and_the_admins_are_told(dialog_file: Path) -> None:
@@ -119,7 +123,7 @@ def test_a_broken_edit_is_announced_with_its_problems_once(dialog_file: Path) ->
     assert publication.text == (
         f"{REFUSED}\n{dialog_file}:32: step 'danger': unknown next step 'how_lnog' (did you mean 'how_long'?)"
     )
-    assert library.publish() is None  # the same problems again: the admins know
+    assert library.publish() is None  # the same file again: the admins know
     assert library.reload() == publication.problems == library.status().last_problems
 
 
