@@ -71,7 +71,7 @@ def _plain(value: object, seen: set[tuple[str, str]]) -> Plain | None:
     """`value` as plain data; None, False, "" and empty collections are absent (so are new defaults)."""
     if value is None or value is False or value == "":
         return None
-    if isinstance(value, bool | enum.Enum | str | int):
+    if isinstance(value, bool | enum.Enum | str | int | float):
         return _scalar(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _record(value, seen)
@@ -85,7 +85,7 @@ def _plain(value: object, seen: set[tuple[str, str]]) -> Plain | None:
     raise TypeError(f"the sign-off cannot show a {type(value).__name__}; teach bot/dialog/content.py")
 
 
-def _scalar(value: bool | enum.Enum | str | int) -> str:
+def _scalar(value: bool | enum.Enum | str | int | float) -> str:
     if value is True:
         return "yes"
     if isinstance(value, enum.Enum):
@@ -107,8 +107,10 @@ def _mapping(value: Mapping[object, object], seen: set[tuple[str, str]]) -> dict
 
 
 def _sequence(value: tuple[object, ...] | list[object], seen: set[tuple[str, str]]) -> Plain | None:
-    if value and all(_is_pair(item) for item in value):  # (fact, value) pairs: a condition, a set
-        return _mapping({str(pair[0]): pair[1] for pair in value if isinstance(pair, tuple)}, seen)
+    pairs = [item for item in value if _is_pair(item)]
+    keys = {str(pair[0]) for pair in pairs if isinstance(pair, tuple)}
+    if value and len(pairs) == len(keys) == len(value):  # (fact, value) pairs: a condition, a set
+        return _mapping({str(pair[0]): pair[1] for pair in pairs if isinstance(pair, tuple)}, seen)
     items = [plain for item in value if (plain := _plain(item, seen)) is not None]
     return items or None
 
