@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import sys
@@ -10,13 +11,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import TOKEN_VARIABLE, Config, load_config
+from bot.dialog import signoff, wording
 from bot.dialog.advisories import advisories
+from bot.dialog.content import content
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.graph import to_dot, to_mermaid
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import Dialog, StepKind
 from bot.dialog.review import diff, outcome_table
 from bot.dialog.schema import SCHEMA
+from bot.dialog.signoff import State, is_signoff_file, sign, signoff_path
 from bot.library import DialogLibrary
 from bot.preview import chat_json, chat_terminal
 from bot.problems import ConfigError, LoadError
@@ -62,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     diff = commands.add_parser("diff", help="answer paths whose advice differs between two versions")
     diff.add_argument("old", type=Path, help="the dialog file as it was")
     diff.add_argument("new", type=Path, help="the dialog file as it is now")
+    diff.add_argument(
+        "--format", choices=("text", "markdown"), default="text", help="markdown: for a review ticket"
+    )
+
+    sign_command = commands.add_parser(
+        "sign", help="record a clinician's sign-off of a dialog's content, in DIALOG.signoff.yaml"
+    )
+    sign_command.add_argument("dialog", help="a dialog file or id")
+    sign_command.add_argument(
+        "--by", required=True, metavar="NAME", help='the clinician who reviewed it: "Name, role"'
+    )
 
     test = commands.add_parser("test", help="run scenario files (answers -> expected advice)")
     test.add_argument(
@@ -123,17 +138,64 @@ def _outcomes(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    """Exit 0 when no answer path changes its advice, 1 when some do (like diff(1))."""
-    changes = diff(load_dialog(args.old, any_name=True), load_dialog(args.new, any_name=True))
+    """Exit 0 when nothing a patient reads or gets changed, 1 when something did (like diff(1))."""
+    old, new = load_dialog(args.old, any_name=True), load_dialog(args.new, any_name=True)
+    markdown = args.format == "markdown"
+    changes = diff(old, new)
+    if markdown:
+        print(f"# Changes to '{new.title}' (version {old.version} → {new.version})\n\n## Changed advice\n")
     for change in changes:
-        print(change.describe())
+        print(f"- {change.describe()}" if markdown else change.describe())
     paths = sum(change.paths for change in changes)
     print(
-        f"{paths} answer path(s) changed, in {len(changes)} row(s)"
-        if changes
-        else "no answer path changes its advice"
+        ("\n" if markdown and changes else "")
+        + (
+            f"{paths} answer path(s) changed, in {len(changes)} row(s)"
+            if changes
+            else "no answer path changes its advice"
+        )
     )
-    return 1 if changes else 0
+    worded = wording.compare(content(old), content(new))
+    _print_wording(worded, markdown=markdown)
+    return 1 if changes or worded else 0
+
+
+def _print_wording(changes: Sequence[wording.Change], *, markdown: bool) -> None:
+    """diff's changed words, then the questions, options and topics added or removed."""
+    if not changes:
+        return
+    if not markdown:
+        print("\n".join(wording.rows(changes)))
+    else:
+        for title, group in (
+            ("Changed words", [c for c in changes if not c.is_entity]),
+            ("Added and removed", [c for c in changes if c.is_entity]),
+        ):
+            if group:
+                print(f"\n## {title}\n\n" + "\n".join(wording.markdown(group)))
+        print()
+    print(f"{len(changes)} change(s) in what patients read or what decides advice")
+
+
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
+def _sign(args: argparse.Namespace) -> int:
+    path = _find_dialog_path(load_config(args.config), args.dialog)
+    dialog = load_dialog(path)
+    try:
+        before = signoff.state(dialog, path)
+    except signoff.SignoffError:
+        before = None  # a broken sign-off is what signing again repairs
+    record = sign(dialog, path, args.by, _today())
+    if before is not None and before.signoff is not None and before.changes:
+        print(f"signing {len(before.changes)} change(s) since the sign-off by {before.signoff.signed_by}:")
+        for row in wording.rows(before.changes, "  "):
+            print(row)
+    where, when = _relative(signoff_path(path)), record.signed_on.isoformat()
+    print(f"{where}: signed off by {record.signed_by} on {when}; commit it with the dialog")
+    return 0
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -172,7 +234,11 @@ def _serve(config: Config) -> int:
             'emergency (for example "911") into your config file; the bot will not guess it. '
             "Start from config.example.yaml and pass it with --config",
         )
-    library = DialogLibrary(_find_dialog_path(config, None), config.clinic.placeholders())
+    library = DialogLibrary(
+        _find_dialog_path(config, None),
+        config.clinic.placeholders(),
+        signoff_required=config.signoff_required,
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -187,11 +253,21 @@ def _serve(config: Config) -> int:
             f"storage.url: cannot open the session store ({error}); "
             "check the address and that the server runs",
         ) from None
+    for warning in library.warnings():
+        logging.getLogger("clinic_bot").warning("%s", warning)
     try:
         run_bot(config, library, store)
     finally:
         store.close()
     return 0
+
+
+def _relative(path: Path) -> Path:
+    """`path` as the admin would type it, from the current folder, when it is below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _find_dialog(config: Config, name: str | None) -> Dialog:
@@ -214,9 +290,12 @@ def _find_dialog_path(config: Config, name: str | None) -> Path:
 
 
 def _yaml_files(paths: Sequence[Path]) -> list[Path]:
+    """The files named, and the *.yaml files of the folders named (but sign-offs, which are no dialogs)."""
     files: list[Path] = []
     for path in paths:
-        files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        files += (
+            [p for p in sorted(path.glob("*.yaml")) if not is_signoff_file(p)] if path.is_dir() else [path]
+        )
     return files
 
 
@@ -224,6 +303,13 @@ def _validate(args: argparse.Namespace) -> int:
     files = _yaml_files(args.paths)
     failed = False
     for path in files:
+        if is_signoff_file(path):
+            print(
+                f"{path}: a sign-off, checked with its dialog: clinic-bot validate {path.parent}",
+                file=sys.stderr,
+            )
+            failed = True
+            continue
         try:
             dialog = load_dialog(path)
         except LoadError as error:
@@ -236,10 +322,27 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{note.path}:{note.line}: warning: {note.message}", file=sys.stderr)
         warned = f", {len(notes)} warning(s)" if notes else ""
         print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe{warned})")
+        try:
+            _print_signoff(path, signoff.state(dialog, path))
+        except LoadError as error:
+            print(error, file=sys.stderr)
+            failed = True
     if not files:
         print(f"no dialog files (*.yaml) found in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
     return 1 if failed else 0
+
+
+def _print_signoff(path: Path, signed: State) -> None:
+    """validate's sign-off line, and what changed since the sign-off, word by word."""
+    if signed.signoff is None:
+        print(
+            f'{path}: not signed off; after the clinician\'s review: clinic-bot sign {path} --by "Name, role"'
+        )
+        return
+    print(f"{path}: {signed.summary()}{':' if signed.changes else ''}")
+    for row in wording.rows(signed.changes, "  "):
+        print(row)
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -248,6 +351,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "graph": _graph,
     "outcomes": _outcomes,
     "diff": _diff,
+    "sign": _sign,
     "test": _test,
     "schema": _schema,
     "run": _run,

@@ -20,7 +20,8 @@ DEFAULTS = Path(__file__).with_name("defaults.yaml")
 DEFAULT_RETENTION_DAYS = 30  # privacy.retention_days when the config does not say
 TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
-_KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins", "privacy"}
+_KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins", "privacy", "signoff"}
+SIGNOFF_MODES = ("warn", "required")  # signoff: serve unsigned content with a warning, or never
 _TELEGRAM_KEYS = {"token", "base_url", "webhook"}
 _WEBHOOK_KEYS = {"url", "listen", "port", "secret_token"}
 _STORAGE_KEYS = {"url"}
@@ -72,6 +73,11 @@ class Config:
     source: str  # the file it came from, or "the embedded defaults"
     lines: Mapping[str, int]  # 'section.key' -> its line in that file, for messages about its value
     emergency_number_set: bool  # named by the clinic's own file, not taken from the defaults
+    signoff: str = "warn"  # "required": `run` and hot reload serve only content a clinician signed
+
+    @property
+    def signoff_required(self) -> bool:
+        return self.signoff == "required"
 
     def __repr__(self) -> str:  # never print the token, not even in a traceback or a log
         return f"Config(source={self.source!r}, dialog={self.dialog!r})"
@@ -112,6 +118,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         source=str(path) if path else "the embedded defaults",
         lines=MappingProxyType(_key_lines(node) if path is not None else {}),
         emergency_number_set="clinic.emergency_number" in own,
+        signoff=str(values["signoff"]),
     )
 
 
@@ -167,9 +174,27 @@ def _read_layer(node: yaml.Node, r: Reader) -> dict[str, object]:
             for item in r.sequence(top["admins"], "admins") or []
         ]
         out["admins"] = tuple(i for i in ids if i is not None)
-    if "privacy" in top:
-        out.update(_read_privacy(top["privacy"], r))
+    out.update(_read_sections(top, r))
     return out
+
+
+def _read_sections(top: dict[str, yaml.Node], r: Reader) -> dict[str, object]:
+    """The settings with their own rules: privacy, signoff."""
+    out: dict[str, object] = {}
+    for key, read in (("privacy", _read_privacy), ("signoff", _read_signoff)):
+        if key in top:
+            out.update(read(top[key], r))
+    return out
+
+
+def _read_signoff(node: yaml.Node, r: Reader) -> dict[str, object]:
+    mode = r.text(node, "signoff")
+    if mode is not None and mode not in SIGNOFF_MODES:
+        r.problem(
+            node, f"signoff should be required (serve only what a clinician signed) or warn, not '{mode}'"
+        )
+        return {}
+    return {} if mode is None else {"signoff": mode}
 
 
 def _read_privacy(node: yaml.Node, r: Reader) -> dict[str, object]:

@@ -199,7 +199,10 @@ class TelegramFrontEnd:
             await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
         except TelegramError as error:  # the command menu is a convenience: serve without it
             log.warning("could not set the command menu: %s", type(error).__name__)
-        self._background(watch(self.library, self._tell_admins_refused, self._stop_watching))
+        self._background(watch(self.library, self._tell_admins, self._stop_watching))
+        notice = self.library.notice_at_start()
+        if notice is not None:
+            await self._tell_admins(notice)
         days = self.config.retention_days
         purge(self._store, days)  # at start-up, before the first update
         self._background(purge_regularly(self._store, days, self._stop_watching, PURGE_EVERY))
@@ -228,12 +231,11 @@ class TelegramFrontEnd:
     # Admin commands.
 
     async def _reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        problems = await asyncio.to_thread(self.library.reload)
-        chat = _chat_id(update)
-        if problems:
-            await context.bot.send_message(chat, _refused_text(problems))
+        publication = await asyncio.to_thread(self.library.publish)
+        if publication is not None:
+            await self._tell_admins(publication.text)  # the one who asked is one of them
         else:
-            await context.bot.send_message(chat, html.escape(_status_text(self.library.status())))
+            await context.bot.send_message(_chat_id(update), html.escape(_status_text(self.library.status())))
 
     async def _status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         status = self.library.status()
@@ -242,15 +244,16 @@ class TelegramFrontEnd:
             text += "\n\n" + _refused_text(status.last_problems)
         await context.bot.send_message(_chat_id(update), text)
 
-    async def _tell_admins_refused(self, problems: tuple[Problem, ...]) -> None:
+    async def _tell_admins(self, text: str) -> None:
+        """An announcement of bot/announcements.py (a publication, a refused edit) to every admin."""
         bot = self._bot
         if bot is None:
             return
         for admin in self.config.admins:
             try:
-                await bot.send_message(admin, _refused_text(problems))
+                await bot.send_message(admin, html.escape(text))
             except TelegramError:
-                log.warning("could not reach an admin about a refused dialog")
+                log.warning("could not reach an admin about the dialog")
 
     # Patient actions.
 
@@ -541,7 +544,8 @@ class LogHygiene(logging.Filter):
 
 def _status_text(status: Status) -> str:
     loaded = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.loaded_at))
-    return f"Serving dialog {status.dialog_id}, version {status.version}, live since {loaded}."
+    serving = f"Serving dialog {status.dialog_id}, version {status.version}, live since {loaded}."
+    return "\n".join((serving, *status.notes))
 
 
 def _refused_text(problems: tuple[Problem, ...]) -> str:

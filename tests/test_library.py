@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.library import DialogLibrary, watch
-from bot.problems import DialogError, Problem
+from bot.problems import DialogError
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = {"emergency_number": "911", "clinic_name": "C", "clinic_phone": "1", "booking_url": "u"}
@@ -59,25 +59,27 @@ def test_a_broken_file_at_start_up_is_reported_with_its_line(dialog_file: Path) 
         DialogLibrary(dialog_file, VALUES)
 
 
-async def test_the_watcher_reloads_on_save_and_reports_refused_edits(dialog_file: Path) -> None:
+async def test_the_watcher_reloads_on_save_and_announces_every_publication(dialog_file: Path) -> None:
     library = DialogLibrary(dialog_file, VALUES)
-    refused: asyncio.Queue[tuple[Problem, ...]] = asyncio.Queue()
+    announced: asyncio.Queue[str] = asyncio.Queue()
     stop = asyncio.Event()
-
-    async def on_refused(problems: tuple[Problem, ...]) -> None:
-        await refused.put(problems)
-
-    task = asyncio.create_task(watch(library, on_refused, stop))
+    task = asyncio.create_task(watch(library, announced.put, stop))
     await asyncio.sleep(0.3)  # let the watcher subscribe before the first write
     text = dialog_file.read_text()
     dialog_file.write_text(text.replace("Do you have trouble breathing right now?", "Trouble breathing?"))
     async with asyncio.timeout(10):
-        while library.engine().dialog.steps["danger"].text != "Trouble breathing?":
-            await asyncio.sleep(0.05)
+        live = await announced.get()
+    assert live.splitlines()[1:] == [
+        "Warning: not signed off; have a clinician review it (clinic-bot sign " + str(dialog_file) + ").",
+        "What changed for patients:",
+        'danger.ask: "Do you have trouble breathing right now?" → "Trouble breathing?"',
+    ]
+    assert library.engine().dialog.steps["danger"].text == "Trouble breathing?"
     dialog_file.write_text(text.replace("outcome: soon", "outcome: later"))
     async with asyncio.timeout(10):
-        problems = await refused.get()
-    assert "is not a level" in str(problems[0])
+        refused = await announced.get()
+    assert refused.splitlines()[0] == "The dialog edit was refused; the last good version is still live."
+    assert "is not a level" in refused.splitlines()[1]
     assert library.engine().dialog.steps["danger"].text == "Trouble breathing?"
     stop.set()
     await asyncio.wait_for(task, 5)

@@ -19,7 +19,7 @@ class BotProcess:
     """One `clinic-bot run` subprocess; can be killed and started again on the same files.
 
     By default it polls and keeps sessions in SQLite; `webhook` (the keys of telegram.webhook) and
-    `storage_url` make it one of several instances.
+    `storage_url` make it one of several instances; `signoff` is the config's setting.
     """
 
     def __init__(
@@ -30,6 +30,7 @@ class BotProcess:
         *,
         storage_url: str = "sqlite:///sessions.sqlite3",
         webhook: Mapping[str, object] | None = None,
+        signoff: str = "warn",
     ) -> None:
         self.server = server
         self.workdir = workdir
@@ -53,7 +54,8 @@ class BotProcess:
             '  phone: "555-0100"\n'
             "  booking_url: https://clinic.example/book\n"
             '  emergency_number: "911"\n'
-            "admins: [9000]\n",
+            "admins: [9000]\n"
+            f"signoff: {signoff}\n",
             encoding="utf-8",
         )
         self.process: asyncio.subprocess.Process | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 
 from botprocess import BotProcess
@@ -73,9 +72,12 @@ async def test_a_dialog_edit_goes_live_and_a_broken_one_reaches_the_admins(
     path = bot.workdir / "dialogs" / "example.yaml"
     text = path.read_text()
     path.write_text(text.replace("How long have you had it?", "Since when have you had it?"))
-    async with asyncio.timeout(10):  # the watcher picks the change up within a second or so
-        while (await _status(admin)).split(",")[1] == before.split(",")[1]:
-            await asyncio.sleep(0.1)
+    live = await admin.wait_for("is live", timeout=10)  # the watcher picks the change up within a second
+    assert live.plain_text.splitlines()[2:] == [
+        "What changed for patients:",
+        'how_long.ask: "How long have you had it?" → "Since when have you had it?"',
+    ]
+    assert (await _status(admin)).split(",")[1] != before.split(",")[1]
     await _to_how_long(server.user(2004, "Lee"), "Since when")
 
     path.write_text(text.replace("next: how_long", "next: how_lnog"))
