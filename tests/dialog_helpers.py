@@ -79,6 +79,41 @@ def drop_lines(text: str, first: int, last: int) -> str:
     return "".join(lines[: first - 1] + lines[last:])
 
 
+# A small valid dialog with a tick list, whose combination rule needs two items ticked together.
+TICKS = """\
+id: ticks
+title: Tick check
+start: signs
+disclaimer: "Not a diagnosis."
+safety_net: "Call {clinic_phone} if it gets worse."
+contact: "{clinic_name}: {clinic_phone}"
+facts:
+  fever: ["yes"]
+  cancer: ["yes"]
+  legs: ["yes"]
+steps:
+  signs:
+    ask: "Do any of these apply? Tick all that apply, then tap Done."
+    pick: many
+    next: decide
+    options:
+      - {id: fever, label: "A fever", set: {fever: "yes"}, red_flag: urgent, because: "you have a fever"}
+      - {id: cancer, label: "Cancer, now or before", set: {cancer: "yes"}, because: "you have had cancer"}
+      - {id: legs, label: "Weak legs", set: {legs: "yes"}, red_flag: soon, because: "your legs are weak"}
+      - {id: none, label: "None of these", none: true}
+  decide:
+    route:
+      - {when: {cancer: "yes", legs: "yes"}, next: call_now}
+      - {when: {fever: "yes"}, next: doctor}
+      - {when: {legs: "yes"}, next: book}
+      - {next: home}
+  call_now: {outcome: emergency, say: "Call {emergency_number} now."}
+  doctor: {outcome: urgent, say: "See a doctor today."}
+  book: {outcome: soon, say: "Book an appointment."}
+  home: {outcome: self_care, say: "Rest at home."}
+"""
+
+
 def engine_paths(engine, limit: int = 20_000):
     """Every way through a dialog as the real engine takes it: (answers to questions, end reply).
 

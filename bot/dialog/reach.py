@@ -61,6 +61,7 @@ class Space:
         for tag, dialog in dialogs.items():
             flags = [_flag_key(s, o) for s in dialog.steps.values() for o in s.options if o.red_flag]
             order.append((f"flag:{tag}", (UNSET, *flags)))
+
         def place_facts(step_id: str, item: str | None) -> None:
             """A fact's bits go beside the first answer (or ticked item) that sets it."""
             for tag, dialog in dialogs.items():
