@@ -11,6 +11,7 @@ from bot.dialog.matching import control_word
 from bot.dialog.text import to_plain
 
 COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
+TICK_HINT = "(Tick all that apply: type their numbers, e.g. 1 3, or none.)"
 _BOLD_ANSI = ("\033[1m", "\033[0m")
 _LEVEL_NAMES = {
     "emergency": "EMERGENCY: call now",
@@ -41,6 +42,8 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
             "step": reply.step,
             "text": reply.text,
             "options": [o.label for o in reply.options],
+            "pick": "many" if reply.many else "one",
+            "ticked": [o.label for o in reply.options if o.id in reply.ticked],
             "outcome": None
             if outcome is None
             else {"urgency": outcome.urgency.key, "topics": list(outcome.topics)},
@@ -81,7 +84,10 @@ def chat_terminal(
             out.write(f"{bold[0]}[{level}]{bold[1]}\n")
         out.write(to_plain(reply.text, bold) + "\n")
         for number, option in enumerate(reply.options, start=1):
-            out.write(f"  {number}. {to_plain(option.label)}\n")
+            box = ("[x] " if option.id in reply.ticked else "[ ] ") if reply.many else ""
+            out.write(f"  {number}. {box}{to_plain(option.label)}\n")
+        if reply.many:
+            out.write(f"  {TICK_HINT}\n")
         if reply.ended:
             out.write("  (The check is finished: type back, restart or quit.)\n")
         out.write("\n")

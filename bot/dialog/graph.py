@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.dialog.model import Condition, Dialog, Step, StepKind, Urgency
+from bot.dialog.model import Condition, Dialog, Step, StepKind, Urgency, exits
 
 _COLOURS = {
     Urgency.EMERGENCY: "#d32f2f",
@@ -30,13 +30,24 @@ def _node_label(step: Step) -> str:
         return f"{step.id}: {step.urgency.key.upper()}"
     if step.kind is StepKind.ROUTE:
         return f"{step.id}: choose by facts"
+    if step.many:
+        return f"{step.id} (tick all that apply): {_short(step.text)}"
     return f"{step.id}: {_short(step.text)}"
 
 
 def _edges(step: Step) -> list[tuple[str, str, bool]]:
-    """(target, label, is a red flag) for each way out of a step."""
-    edges = [(o.next, _short(o.label, 30), o.red_flag is not None) for o in step.options]
-    return edges + [(r.next, _when(r.when), False) for r in step.rules]
+    """(target, label, is a red flag) for each way out of a step, as `exits` defines them."""
+    edges = []
+    for way in exits(step):
+        if way.option is not None:
+            edges.append((way.target, _short(way.option.label, 30), way.option.red_flag is not None))
+        elif step.kind is StepKind.ROUTE:
+            edges.append((way.target, _when(way.when), False))
+        else:  # a tick list: one way on, whatever is ticked
+            flagged = [o for o in step.options if o.red_flag is not None]
+            ticked = _short(" / ".join(o.label for o in step.options if not o.none), 30)
+            edges.append((way.target, f"Done: {ticked}", bool(flagged)))
+    return edges
 
 
 def _mermaid_text(text: str) -> str:
