@@ -42,13 +42,13 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
             "step": reply.step,
             "text": reply.text,
             "options": [o.label for o in reply.options],
-            "pick": "many" if reply.many else "one",
-            "ticked": [o.label for o in reply.options if o.id in reply.ticked],
             "outcome": None
             if outcome is None
             else {"urgency": outcome.urgency.key, "topics": list(outcome.topics)},
             "notice": reply.notice,
         }
+        if reply.many:  # a tick list: the items ticked so far
+            record["ticked"] = [o.label for o in reply.options if o.id in reply.ticked]
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
 
