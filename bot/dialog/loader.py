@@ -220,22 +220,26 @@ class _DialogReader:
             else:
                 text = self.r.text(fields[main], f"{what}: {main}") or ""
         many = self._pick(fields["pick"], what) if "pick" in fields else False
+        # Options are read as tick items when the step looks like a tick list, so that one slip
+        # (a wrong `pick`, a missing `next`) gives one message, not one per item.
+        as_ticks = many or "pick" in fields or "next" in fields
         step_next = self.r.name(fields["next"], f"{what}: next", NAME) if "next" in fields else None
         if many and "next" not in fields:
             self.r.problem(
                 fields["pick"], f"{what}: a tick list needs 'next': the step that follows, whatever is ticked"
             )
-        elif "next" in fields and not many:
+        elif "next" in fields and "pick" not in fields:
             self.r.problem(
                 fields["next"],
-                f"{what}: 'next' belongs to tick lists (pick: many); give each option its own 'next'",
+                f"{what}: 'next' belongs to tick lists; add 'pick: many' for one, or give each option "
+                "its own 'next'",
             )
         options: tuple[Option, ...] = ()
         if kind in (StepKind.ASK, StepKind.SAY):
             if "options" not in fields:
                 self.r.problem(node, f"{what} needs 'options': the answers the patient can choose")
             else:
-                options = self._options(what, fields["options"], step_next if many else None)
+                options = self._options(what, fields["options"], (step_next or "") if as_ticks else None)
         urgency = None
         if kind is StepKind.OUTCOME:
             urgency = self._level(fields["outcome"], f"{what}: outcome")
@@ -310,7 +314,9 @@ class _DialogReader:
                 )
                 continue
             label = self.r.text(fields["label"], f"{where}: label")
-            target = tick_next or self.r.name(fields["next"], f"{where}: next", NAME)
+            target = (
+                tick_next if tick_next is not None else self.r.name(fields["next"], f"{where}: next", NAME)
+            )
             none = bool(self.r.flag(fields["none"], f"{where}: none")) if "none" in fields else False
             if label is None or target is None:
                 continue

@@ -91,6 +91,14 @@ class Space:
         # CUDD's own reordering spent 8 of 8.3 seconds on a 100-question dialog.
         self.bdd.configure(reordering=False)
         self._eq: dict[tuple[str, str], Function] = {}
+        # A "None of these" tick follows from the others (ticked exactly when nothing else is).
+        self.derived = {
+            f"t:{step.id}:{o.id}"
+            for d in dialogs.values()
+            for step in d.steps.values()
+            for o in step.options
+            if o.none
+        }
 
     def var(self, name: str) -> Variable:
         return self._vars[name]

@@ -38,6 +38,7 @@ class TooManyRowsError(Exception):
 def rows_of(space: Space, answers: Function) -> list[Answers]:
     """A set of answer combinations as disjoint rows, question by question in the order asked:
     answers after which the same advice follows (the same rest of the set) share a row."""
+    answers = space.forget(answers, space.derived)
     return _merged(_Rows(space).split(answers, 0), space)
 
 
@@ -79,7 +80,8 @@ class _Rows:
 
     def __init__(self, space: Space) -> None:
         self.space = space
-        self.columns = sorted(space.names("a:") + space.names("t:"), key=space.order)
+        columns = [n for n in space.names("a:") + space.names("t:") if n not in space.derived]
+        self.columns = sorted(columns, key=space.order)
         self.memo: dict[tuple[Function, int], list[Answers]] = {}
 
     def split(self, f: Function, index: int) -> list[Answers]:
