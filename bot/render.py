@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.dialog.checks import MAX_MESSAGE_CHARS, callback_data
 from bot.dialog.engine import Reply
+from bot.dialog.model import DONE
 from bot.dialog.text import to_html
 
 # Control buttons start with '!', which no step id can, so they never clash with answers.
@@ -15,7 +16,29 @@ RESTART = "!restart"
 FORGET_YES = "!forget_yes"
 FORGET_NO = "!forget_no"
 
+DONE_LABEL = "Done ➡"
+
 Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+
+
+def tick_label(label: str, ticked: bool) -> str:
+    """A tick list's item as a button: a box that shows ✓ once tapped, so it reads as a toggle."""
+    return f"{'✅' if ticked else '⬜'} {label}"
+
+
+def buttons(reply: Reply) -> Buttons:
+    """The buttons that go with a reply (on its last message); a tick list's items show their ticks."""
+    rows: list[tuple[tuple[str, str], ...]] = []
+    for option in reply.options:
+        label = tick_label(option.label, option.id in reply.ticked) if reply.many else option.label
+        rows.append(((label, callback_data(reply.step, option.id)),))
+    if reply.many:
+        rows.append(((DONE_LABEL, callback_data(reply.step, DONE)),))
+    if reply.ended:
+        rows.append((("⬅ Change an answer", BACK), ("↻ Start again", RESTART)))
+    elif reply.can_go_back:
+        rows.append((("⬅ Back", BACK),))
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -29,16 +52,9 @@ def render(reply: Reply) -> list[Message]:
     paragraphs = [to_html(block) for block in reply.blocks]
     if reply.notice:
         paragraphs.insert(0, f"<i>{html.escape(reply.notice, quote=False)}</i>")
-    rows: list[tuple[tuple[str, str], ...]] = [
-        ((option.label, callback_data(reply.step, option.id)),) for option in reply.options
-    ]
-    if reply.ended:
-        rows.append((("⬅ Change an answer", BACK), ("↻ Start again", RESTART)))
-    elif reply.can_go_back:
-        rows.append((("⬅ Back", BACK),))
     texts = split_paragraphs(paragraphs)
     messages = [Message(text) for text in texts[:-1]]
-    messages.append(Message(texts[-1], tuple(rows)))
+    messages.append(Message(texts[-1], buttons(reply)))
     return messages
 
 

@@ -50,6 +50,7 @@ from bot import render
 from bot.config import Config, Webhook
 from bot.conversations import Conversations
 from bot.dialog.engine import Reply
+from bot.dialog.model import DONE
 from bot.dialog.text import to_html
 from bot.library import DialogLibrary, Status, watch
 from bot.problems import ConfigError, Problem
@@ -319,6 +320,10 @@ class TelegramFrontEnd:
                 step_id, _, option_id = data.partition(":")
                 reply, label = self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)
             message = query.message if isinstance(query.message, Message) else None
+            if message is not None and _is_toggle(reply, data):
+                # A tick in a tick list: the same question stays, with the item's box ticked or cleared.
+                await self._edit_buttons(context, chat.id, message.message_id, render.buttons(reply))
+                return
             if message is not None:
                 # Keep the question readable in the chat, with the answer given, without buttons.
                 text = render.answered(message.text_html, label) if label else None
@@ -431,6 +436,16 @@ class TelegramFrontEnd:
             # Already edited, too old, or deleted by the user: the new message matters, not this.
             log.info("edit skipped: %s", type(error).__name__)
         except TelegramError as error:  # failed even when retried; still send the reply
+            log.warning("edit failed: %s", type(error).__name__)
+
+    async def _edit_buttons(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, message_id: int, buttons: render.Buttons
+    ) -> None:
+        try:
+            await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=_keyboard(buttons))
+        except BadRequest as error:  # e.g. the same tap twice: the keyboard already shows it
+            log.info("edit skipped: %s", type(error).__name__)
+        except TelegramError as error:
             log.warning("edit failed: %s", type(error).__name__)
 
     @contextlib.asynccontextmanager
@@ -559,6 +574,12 @@ def _chat_id(update: Update) -> int:
     if chat is None:
         raise LookupError("update without a chat")
     return chat.id
+
+
+def _is_toggle(reply: Reply, data: str) -> bool:
+    """Whether a tap ticked or unticked an item of the tick list still on screen (nothing to send)."""
+    step_id, _, option_id = data.partition(":")
+    return reply.many and reply.step == step_id and option_id != DONE and reply.notice is None
 
 
 def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:
