@@ -6,13 +6,15 @@ safety proof, the outcome table and `diff` all read these sets, and every step m
 `exits` and its routing rule, the same ones the engine's state machine uses.
 
 What a set holds, per dialog: for each question the answer given ("-" while not asked; a tick list
-has one yes/no per item), each fact's value ("-" while unset), and the red-flag answer that is the
-strongest so far. A step asked twice on one path (a loop back to a question) keeps its last answer.
+has one yes/no per item), each fact's value ("-" while unset), and the level of the strongest red flag
+answered so far (a level, not which answer: which answer is found by replaying a path; keeping the
+answer would multiply the sets by the number of red flags). A step asked twice on one path (a loop
+back to a question) keeps its last answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import reduce
 
@@ -21,6 +23,7 @@ from dd.cudd import BDD, Function  # CUDD, compiled, as dd's wheels ship it
 from bot.dialog.model import Condition, Dialog, Exit, Facts, Option, Step, StepKind, Urgency, exits, route
 
 UNSET = "-"  # a fact not set yet, a question not asked, no red flag so far
+FLAG_LEVELS = (Urgency.SOON, Urgency.URGENT, Urgency.EMERGENCY)  # what a red flag may promise
 TICKED, CLEAR = "yes", "no"
 
 
@@ -58,9 +61,8 @@ class Space:
                     values += [o.id for o in step.options if o.id not in values]
         order: list[tuple[str, tuple[str, ...]]] = []
         placed: set[tuple[str, str]] = set()
-        for tag, dialog in dialogs.items():
-            flags = [_flag_key(s, o) for s in dialog.steps.values() for o in s.options if o.red_flag]
-            order.append((f"flag:{tag}", (UNSET, *flags)))
+        for tag in dialogs:
+            order.append((f"flag:{tag}", (UNSET, *(level.key for level in FLAG_LEVELS))))
 
         def place_facts(step_id: str, item: str | None) -> None:
             """A fact's bits go beside the first answer (or ticked item) that sets it."""
@@ -156,10 +158,6 @@ class Space:
         return reduce(lambda a, b: a & b, (self.eq(n, v) for n, v in values.items()), self.bdd.true)
 
 
-def _flag_key(step: Step, option: Option) -> str:
-    return f"{step.id}:{option.id}"
-
-
 def _in_order(dialog: Dialog) -> list[Step]:
     """Steps in the order a patient meets them (breadth first from the start), then the rest."""
     seen = {dialog.start: None}
@@ -175,13 +173,12 @@ def _in_order(dialog: Dialog) -> list[Step]:
 
 @dataclass(frozen=True)
 class Breach:
-    """A red-flag answer that can end below its level: the first outcome where, and when."""
+    """A red-flag answer that can end below its level: where, and a shortest answer path there."""
 
     flag_step: str
     flag: Option
     outcome: str
-    depth: int
-    states: Function
+    path: tuple[str, ...]
 
 
 class Reach:
@@ -190,14 +187,8 @@ class Reach:
     def __init__(self, space: Space, dialog: Dialog, tag: str) -> None:
         self.space, self.dialog, self.tag = space, dialog, tag
         self._flag = f"flag:{tag}"
-        self._levels: dict[str, Urgency] = {UNSET: Urgency.SELF_CARE}
-        self._flags: dict[str, tuple[Step, Option]] = {}
-        for step in dialog.steps.values():
-            for option in step.options:
-                if option.red_flag is not None:
-                    self._levels[_flag_key(step, option)] = option.red_flag
-                    self._flags[_flag_key(step, option)] = (step, option)
         self.breaches: list[Breach] = []
+        self.unexplained: list[str] = []  # outcomes with a breach whose path could not be replayed
         self.states = self._explore()
 
     # The sets.
@@ -218,7 +209,7 @@ class Reach:
         reached: dict[str, Function] = {self.dialog.start: self._start()}
         frontier = dict(reached)
         depth = 0
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
         while frontier:
             self._check_outcomes(frontier, depth, reported)
             following: dict[str, Function] = {}
@@ -234,19 +225,48 @@ class Reach:
             depth += 1
         return reached
 
-    def _check_outcomes(self, frontier: Mapping[str, Function], depth: int, reported: set[str]) -> None:
-        """Record each red flag the first time it ends below its level: at the lowest such outcome."""
-        ends = [self.dialog.steps[s] for s in frontier if self.dialog.steps[s].kind is StepKind.OUTCOME]
-        ends.sort(key=lambda step: step.urgency or Urgency.SELF_CARE)
-        for key, level in self._levels.items():
-            for step in ends:
-                if key in reported or level <= (step.urgency or Urgency.SELF_CARE):
-                    continue
-                bad = frontier[step.id] & self.space.eq(self._flag, key)
-                if bad != self.space.bdd.false:
-                    reported.add(key)
-                    flag_step, flag = self._flags[key]
-                    self.breaches.append(Breach(flag_step.id, flag, step.id, depth, bad))
+    def _check_outcomes(
+        self, frontier: Mapping[str, Function], depth: int, reported: set[tuple[str, str]]
+    ) -> None:
+        """Record each red-flag answer the first round it ends below its level (so by a shortest path).
+
+        The sets hold the strongest level, not which answer: one assignment of a breaching part is
+        replayed concretely to name its answer, and the part without that answer is looked at again.
+        """
+        s = self.space
+        ends = [self.dialog.steps[i] for i in frontier if self.dialog.steps[i].kind is StepKind.OUTCOME]
+        for step in sorted(ends, key=lambda e: e.urgency or Urgency.SELF_CARE):
+            level = step.urgency or Urgency.SELF_CARE
+            higher = [v.key for v in FLAG_LEVELS if v > level]
+            bad = frontier[step.id] & s.any_of(self._flag, higher) if higher else s.bdd.false
+            while bad != s.bdd.false:
+                found = self._replay_one(bad, step.id)
+                if found is None:
+                    self.unexplained.append(step.id)
+                    break
+                (flag_step, flag), path = found
+                if (flag_step.id, flag.id) not in reported:
+                    reported.add((flag_step.id, flag.id))
+                    self.breaches.append(Breach(flag_step.id, flag, step.id, tuple(path)))
+                bad &= ~self._answered(flag_step, flag)
+        del depth
+
+    def _answered(self, step: Step, option: Option) -> Function:
+        if step.many:
+            return self.space.eq(f"t:{step.id}:{option.id}", TICKED)
+        if step.kind is StepKind.ASK:
+            return self.space.eq(f"a:{step.id}", option.id)
+        return self.space.bdd.true  # a red flag on a message's button: nothing records it
+
+    def _replay_one(self, bad: Function, outcome: str) -> tuple[tuple[Step, Option], list[str]] | None:
+        s = self.space
+        answers = s.names("a:") + s.names("t:")
+        keep = {bit for name in answers for bit in s.var(name).bits}
+        assignment = s.bdd.pick(s.bdd.exist([b for b in _all_bits(s) if b not in keep], bad))
+        if assignment is None:
+            return None
+        chosen = {name: s.value(assignment, name) for name in answers}
+        return _replay(self.dialog, chosen, outcome)
 
     def image(self, step: Step, states: Function) -> Iterator[tuple[str, Function]]:
         """Where the patients in `states` at `step` go next, and as what."""
@@ -262,7 +282,7 @@ class Reach:
                     after = s.assign(after, f"a:{step.id}", way.option.id)
                 after = self._set(after, way.option.sets)
                 if way.option.red_flag is not None:
-                    after = self._raise_flag(after, way.option.red_flag, _flag_key(step, way.option))
+                    after = self._raise_flag(after, way.option.red_flag, self.space.bdd.true)
                 yield way.target, after
 
     def guard(self, way: Exit) -> Function:
@@ -280,13 +300,10 @@ class Reach:
             states = self.space.assign(states, f"f:{self.tag}:{fact}", value)
         return states
 
-    def _below(self, level: Urgency) -> Function:
-        return self.space.any_of(self._flag, [k for k, v in self._levels.items() if v < level])
-
-    def _raise_flag(self, states: Function, level: Urgency, key: str) -> Function:
-        """The strongest red flag so far: this one, when it is stronger than the one before."""
-        below = self._below(level)
-        return (states & ~below) | self.space.assign(states & below, self._flag, key)
+    def _raise_flag(self, states: Function, level: Urgency, when: Function) -> Function:
+        """The strongest red flag so far: `level`, where `when` holds and the one before was weaker."""
+        below = self.space.any_of(self._flag, [UNSET, *(v.key for v in FLAG_LEVELS if v < level)]) & when
+        return (states & ~below) | self.space.assign(states & below, self._flag, level.key)
 
     def _ticked(self, step: Step, states: Function) -> Function:
         """A tick list answered: any allowed set of items, their facts set, the strongest flag raised."""
@@ -315,16 +332,11 @@ class Reach:
             states = before & ~reduce(lambda a, b: a | b, setters.values(), false)
             for value, ticked in setters.items():
                 states |= s.assign(before & ticked, name, value)
-        red = [(n, o) for n, o in enumerate(step.options) if o.red_flag is not None]
-        raised = false
-        after = false
-        for number, option in red:  # the strongest ticked item; the first in the list among equals
-            level = option.red_flag or Urgency.SELF_CARE
-            stronger = [tick[o.id] for n, o in red if (o.red_flag or 0, -n) > (level, -number)]
-            strongest = reduce(lambda a, b: a & ~b, stronger, tick[option.id]) & self._below(level)
-            raised |= strongest
-            after |= s.assign(states & strongest, self._flag, _flag_key(step, option))
-        return (states & ~raised) | after
+        for level in FLAG_LEVELS:  # weakest first, so the strongest ticked item has the last word
+            flagged = [tick[o.id] for o in step.options if o.red_flag == level]
+            if flagged:
+                states = self._raise_flag(states, level, reduce(lambda a, b: a | b, flagged, false))
+        return states
 
     # Reading the sets.
 
@@ -349,79 +361,76 @@ class Reach:
             merged[topics] = merged.get(topics, self.space.bdd.false) | states
         yield from merged.items()
 
-    def path_to(self, breach: Breach) -> list[str] | None:
-        """A shortest answer path for a breach, found by replaying one of its answer sets concretely."""
-        s = self.space
-        bits = [bit for name in s.names("a:") + s.names("t:") for bit in s.var(name).bits]
-        assignment = s.bdd.pick(s.bdd.exist([b for b in _all_bits(s) if b not in bits], breach.states))
-        if assignment is None:
-            return None
-        chosen = {name: s.value(assignment, name) for name in s.names("a:") + s.names("t:")}
-        return _replay(self.dialog, chosen, breach, self._levels)
-
 
 def _all_bits(space: Space) -> list[str]:
     return [bit for name in space.names("") for bit in space.var(name).bits]
 
 
+_State = tuple[str, Facts, tuple[str, str] | None]  # step, facts, strongest red flag (step, option)
+
+
 def _replay(
-    dialog: Dialog, chosen: Mapping[str, str], breach: Breach, levels: Mapping[str, Urgency]
-) -> list[str] | None:
-    """Breadth first over (step, facts, flag) taking only the chosen answers; taps on messages are free."""
-    start: tuple[str, Facts, str] = (dialog.start, (), UNSET)
-    parent: dict[tuple[str, Facts, str], tuple[tuple[str, Facts, str], str] | None] = {start: None}
+    dialog: Dialog, chosen: Mapping[str, str], outcome: str
+) -> tuple[tuple[Step, Option], list[str]] | None:
+    """A shortest path taking only the chosen answers (taps on messages are free) to `outcome` with a
+    red flag above its level, and that flag: the strongest answered, the first among equals."""
+    level = dialog.steps[outcome].urgency or Urgency.SELF_CARE
+    start: _State = (dialog.start, (), None)
+    parent: dict[_State, tuple[_State, str] | None] = {start: None}
     queue = [start]
     for state in queue:
         step_id, facts, flag = state
-        step = dialog.steps[step_id]
-        if step_id == breach.outcome and flag == _flag_key(dialog.steps[breach.flag_step], breach.flag):
+        if step_id == outcome and flag is not None and _level(dialog, flag) > level:
             path: list[str] = []
             link = parent[state]
             while link is not None:
                 before, how = link
-                if how:
-                    path.append(how)
+                path.append(how)
                 link = parent[before]
-            return [*path[::-1], step_id]
-        for target, taken_facts, taken_flag, how in _moves(step, dict(facts), flag, chosen, levels):
-            after = (target, tuple(sorted(taken_facts.items())), taken_flag)
+            flag_step = dialog.steps[flag[0]]
+            option = flag_step.option(flag[1])
+            assert option is not None  # noqa: S101 - flags are taken from the dialog's own options
+            return (flag_step, option), [*path[::-1], step_id]
+        for target, after_facts, taken, how in _moves(dialog.steps[step_id], dict(facts), chosen):
+            now = flag
+            for option_step, option in taken:
+                if option.red_flag and (now is None or option.red_flag > _level(dialog, now)):
+                    now = (option_step.id, option.id)
+            after: _State = (target, tuple(sorted(after_facts.items())), now)
             if after not in parent:
                 parent[after] = (state, how)
                 queue.append(after)
     return None
 
 
+def _level(dialog: Dialog, flag: tuple[str, str]) -> Urgency:
+    option = dialog.steps[flag[0]].option(flag[1])
+    return (option.red_flag if option else None) or Urgency.SELF_CARE
+
+
 def _moves(
-    step: Step, facts: dict[str, str], flag: str, chosen: Mapping[str, str], levels: Mapping[str, Urgency]
-) -> Iterator[tuple[str, dict[str, str], str, str]]:
+    step: Step, facts: dict[str, str], chosen: Mapping[str, str]
+) -> Iterator[tuple[str, dict[str, str], list[tuple[Step, Option]], str]]:
+    """(next step, facts, options taken in order, how to say it) for each way the chosen answers allow."""
     if step.kind is StepKind.ROUTE:
-        yield route(step, facts), facts, flag, step.id
+        yield route(step, facts), facts, [], step.id
         return
     if step.kind is StepKind.OUTCOME:
         return
     if step.many:
         picked = [o for o in step.options if chosen.get(f"t:{step.id}:{o.id}") == TICKED]
-        combos: Sequence[Sequence[Option]] = [picked] if picked else [[o] for o in step.options]
-        for combo in combos:
-            after, now = dict(facts), flag
-            for option in combo:
-                after.update(option.sets)
-            for option in sorted(combo, key=lambda o: -(o.red_flag or 0)):
-                if option.red_flag is not None and option.red_flag > levels[now]:
-                    now = _flag_key(step, option)
-                    break
-            how = f"{step.id}: " + " + ".join(o.label for o in combo)
-            yield step.next or "", after, now, how
+        after = dict(facts)
+        for option in picked:
+            after.update(option.sets)
+        strongest = sorted(picked, key=lambda o: -(o.red_flag or 0))  # stable: the first among equals
+        how = f"{step.id}: " + " + ".join(o.label for o in picked)
+        yield step.next or "", after, [(step, o) for o in strongest], how
         return
     answer = chosen.get(f"a:{step.id}", UNSET)
     for option in step.options:
         if step.kind is StepKind.ASK and answer not in (UNSET, option.id):
             continue
-        after = {**facts, **dict(option.sets)}
-        now = flag
-        if option.red_flag is not None and option.red_flag > levels[flag]:
-            now = _flag_key(step, option)
-        yield option.next, after, now, f"{step.id}: {option.label}"
+        yield option.next, {**facts, **dict(option.sets)}, [(step, option)], f"{step.id}: {option.label}"
 
 
 def assignment_of(space: Space, answers: Iterable[tuple[str, tuple[str, ...]]]) -> Function:

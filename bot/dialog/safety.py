@@ -19,8 +19,7 @@ def prove(dialog: Dialog) -> list[Problem]:
     for breach in reach.breaches:
         flag, level = breach.flag, breach.flag.red_flag or Urgency.SELF_CARE
         below = dialog.steps[breach.outcome].urgency or Urgency.SELF_CARE
-        path = reach.path_to(breach)
-        shown = " -> ".join(path) if path else f"(a path to '{breach.outcome}')"
+        shown = " -> ".join(breach.path)
         problems.append(
             Problem(
                 dialog.path,
@@ -28,6 +27,15 @@ def prove(dialog: Dialog) -> list[Problem]:
                 f"step '{breach.flag_step}': the red-flag answer '{flag.label}' can end at "
                 f"'{breach.outcome}' ({below.key}), below its level {level.key}: "
                 f"{shown}; send this path to an outcome of level {level.key} or above",
+            )
+        )
+    for outcome in dict.fromkeys(reach.unexplained):  # a loop back to a question hides the path
+        problems.append(
+            Problem(
+                dialog.path,
+                dialog.steps[outcome].line,
+                f"step '{outcome}': a red-flag answer can end here, below its level (the path loops back "
+                "to a question, so it cannot be shown); send the red-flag answers to outcomes of their level",
             )
         )
     return sorted(problems, key=lambda p: p.line)
