@@ -20,7 +20,7 @@ from bench.results import Row, at_most, info
 from bench.sessions import engine_for, random_sessions, shipped_dialog
 from bench.stats import peak_rss_bytes, rss_bytes
 from bot.store import SqliteStore
-from bot.telegram_app import RecentChats
+from bot.telegram.frontend import RecentChats
 
 TARGET_STORED_MB = 20.0
 MB = 1024 * 1024

@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram.ext import AIORateLimiter
 
-import bot.telegram_app
+import bot.telegram.frontend
 from bot.cli import main
 
 
@@ -27,5 +27,5 @@ class NoFloodCap(AIORateLimiter):
 
 
 if __name__ == "__main__":
-    bot.telegram_app.AIORateLimiter = NoFloodCap  # type: ignore[misc]
+    bot.telegram.frontend.AIORateLimiter = NoFloodCap  # type: ignore[misc]
     sys.exit(main())

@@ -176,7 +176,7 @@ def _serve(config: Config) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.telegram_app import run_bot  # noqa: PLC0415 - only `run` needs telegram; other commands start faster
+    from bot.telegram import run_bot  # noqa: PLC0415 - only `run` needs telegram; other commands start faster
 
     try:
         store = open_store(config.storage_url)

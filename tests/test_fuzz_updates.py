@@ -25,13 +25,13 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 from telegram.request import BaseRequest, RequestData
 
-import bot.telegram_app
+import bot.telegram.frontend
 from bot.config import load_config
 from bot.dialog.engine import Session
 from bot.dialog.loader import load_dialog
 from bot.library import DialogLibrary
 from bot.store import SqliteStore
-from bot.telegram_app import TelegramFrontEnd
+from bot.telegram.frontend import TelegramFrontEnd
 from bot.testing import DEFAULT_TOKEN, BotApiServer
 from bot.testing.chats import Chat
 from bot.testing.errors import ApiError
@@ -111,7 +111,7 @@ class Harness:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.telegram_app, "AIORateLimiter", Uncapped)
+        patch.setattr(bot.telegram.frontend, "AIORateLimiter", Uncapped)
         running = Harness(tmp_path_factory.mktemp("fuzz"))
     yield running
     running.close()

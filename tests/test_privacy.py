@@ -20,7 +20,7 @@ from bot.dialog.engine import Session
 from bot.problems import ConfigError
 from bot.store import SqliteStore
 from bot.store.retention import purge_regularly
-from bot.telegram_app import LogHygiene
+from bot.telegram.logs import LogHygiene
 from bot.testing import BotApiServer
 
 ROOT = Path(__file__).resolve().parent.parent

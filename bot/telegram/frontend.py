@@ -1,7 +1,7 @@
-"""The Telegram front end: the one module that imports `telegram`; it draws the engine's replies.
+"""The handlers: each turns an update into a `Conversations` call and sends what `render` makes of it.
 
-Handlers are thin: each turns an update into a call on `Conversations` (which loads, applies and
-saves the session in one synchronous step) and sends what `render` makes of the reply.
+Handlers are thin: `Conversations` loads, applies and saves the session in one store transaction; the
+texts the bot says are in `bot.texts`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ import dataclasses
 import hashlib
 import html
 import logging
-import signal
 import time
 import traceback
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
-import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -31,11 +29,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -47,52 +44,31 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import render
-from bot.config import Config, Webhook
+from bot.config import Config
 from bot.conversations import Conversations
 from bot.dialog.engine import Reply
 from bot.dialog.text import to_html
 from bot.library import DialogLibrary, Status, watch
-from bot.problems import ConfigError, Problem
+from bot.problems import Problem
 from bot.store import SessionStore
 from bot.store.retention import PURGE_EVERY, purge, purge_regularly
-from bot.webhook import receiving
+from bot.telegram.retries import RetryingLimiter
+from bot.texts import (
+    COMMANDS,
+    EDITED,
+    FAILED,
+    FORGET_ASK,
+    FORGOTTEN,
+    GROUP,
+    HELP,
+    KEPT,
+    NOT_TEXT,
+    PRIVACY,
+    TYPED_TOO_EARLY,
+    UNKNOWN_COMMAND,
+)
 
 log = logging.getLogger("clinic_bot")
-
-COMMANDS = (
-    ("start", "Start the check"),
-    ("back", "Change your last answer"),
-    ("restart", "Start again from the beginning"),
-    ("why", "Why am I asked this?"),
-    ("help", "How this bot works"),
-    ("about", "Contact the clinic"),
-    ("privacy", "What is kept about you"),
-    ("forget", "Erase everything kept about you"),
-)
-HELP = (
-    "I ask a few questions about your symptoms and then tell you when to see a doctor.\n\n"
-    "Tap a button, or type the answer or its number.\n"
-    "/back changes your last answer, /restart starts again, /why explains a question, "
-    "/about shows how to reach the clinic, /privacy and /forget are about your data."
-)
-PRIVACY = (
-    "I keep only your answers to this check and where you are in it, so that you can carry on "
-    "later. I do not keep your name or your messages. Send /forget to erase everything now."
-)
-NOT_TEXT = "I can only read text and button taps. Please tap a button or type your answer."
-EDITED = "I cannot use edited messages. Please send your answer again as a new message."
-GROUP = "Health questions are private: please talk to me in a private chat."
-UNKNOWN_COMMAND = "I do not know that command. Send /help to see what I can do."
-FAILED = "Sorry, something went wrong on my side. Please try again, or send /restart."
-FORGET_ASK = "Erase everything I keep about you, including your answers?"
-FORGOTTEN = "Done: everything I kept about you is erased. Send /start to begin a new check."
-KEPT = "Nothing was erased."
-TYPED_TOO_EARLY = (
-    "That answer was typed before this question was shown, so I did not use it. Here is where you are now."
-)
-
-# After a 5xx, a timeout or a lost connection a call is tried again after these pauses (about 8 s in all).
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 # Updates handled at once. More only queue up in httpx's connection pool, whose scans grow with the
@@ -452,91 +428,12 @@ class TelegramFrontEnd:
         return hashlib.blake2b(str(user_id).encode(), key=self._salt, digest_size=6).hexdigest()
 
 
-class RetryingLimiter(BaseRateLimiter[int]):
-    """Another limiter (AIORateLimiter: the flood cap, waiting out 429s) with retries after failures that
-    Telegram may not have seen: a 5xx answer, a timeout, a connection refused or closed.
-
-    A retried send whose first answer was lost after Telegram did the work arrives twice; not retrying
-    would lose it instead. A patient stuck without their next question is worse than one reading it twice.
-    Refusals (400, 403, 401/404, 409) are final and never retried.
-    """
-
-    def __init__(self, limiter: BaseRateLimiter[int], delays: Sequence[float] = RETRY_DELAYS) -> None:
-        self._limiter = limiter
-        self._delays = tuple(delays)
-
-    async def initialize(self) -> None:
-        await self._limiter.initialize()
-
-    async def shutdown(self) -> None:
-        await self._limiter.shutdown()
-
-    async def process_request(  # noqa: PLR0917 - the signature is python-telegram-bot's
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        for attempt, delay in enumerate((*self._delays, None), start=1):
-            try:
-                return await self._limiter.process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except NetworkError as error:  # TimedOut is one; BadRequest too, and that is final
-                if delay is None or not _worth_retrying(error):
-                    raise
-                log.warning(
-                    "%s failed (%s), attempt %d; trying again in %.1f s",
-                    endpoint,
-                    type(error).__name__,
-                    attempt,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # the last attempt returns or raises
-
-
-def _worth_retrying(error: NetworkError) -> bool:
-    """A 5xx, a timeout or a connection problem; not a refusal (400), nor a request that could not even be
-    encoded (python-telegram-bot wraps such a bug as "Unknown error in HTTP implementation")."""
-    cause = error.__cause__
-    return not isinstance(error, BadRequest) and (
-        cause is None or isinstance(cause, (httpx.HTTPError, TelegramError))
-    )
-
-
 async def _answer(query: CallbackQuery, text: str | None = None) -> None:
     """Stop the button's spinner; if Telegram refuses (query too old, answered already), the tap counts."""
     try:
         await query.answer(text)
     except TelegramError as error:
         log.info("callback query not answered: %s", type(error).__name__)
-
-
-class LogHygiene(logging.Filter):
-    """For every log handler: the bot token is replaced wherever a record would show it (python-telegram-bot
-    puts it into some error texts, e.g. "The token `...` was rejected by the server"), and a network error
-    that python-telegram-bot logs with a traceback is shown in one line: it is not a bug in the bot."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        if record.name.startswith("telegram") and isinstance(error, TelegramError):
-            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
-            record.exc_info, record.exc_text = None, None
-        elif record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        message = record.getMessage()
-        if self._token and (self._token in message or self._token in (record.exc_text or "")):
-            record.msg, record.args = message.replace(self._token, "<token>"), None
-            record.exc_text = record.exc_text and record.exc_text.replace(self._token, "<token>")
-        return True
 
 
 def _status_text(status: Status) -> str:
@@ -563,69 +460,3 @@ def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
     )
-
-
-def run_bot(config: Config, library: DialogLibrary, store: SessionStore) -> None:
-    """Serve until stopped (Ctrl-C or SIGTERM): long polling, or webhook when configured.
-
-    Telegram refusing the token, or staying out of reach at start-up, is a ConfigError without the token.
-    """
-    token = config.token or ""
-    hygiene = LogHygiene(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(hygiene)
-    # python-telegram-bot logs an answer that is not JSON (Telegram's HTML 502 page) with a traceback, then
-    # raises a NetworkError, which RetryingLimiter logs in one line; transitions logs every state change.
-    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
-    logging.getLogger("transitions").setLevel(logging.WARNING)
-    app = TelegramFrontEnd(config, library, store).build()
-    webhook = config.webhook
-    try:
-        if webhook is None:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-            return
-        asyncio.run(_serve_webhook(app, webhook))
-    except InvalidToken:
-        raise ConfigError.single(
-            config.source,
-            0,
-            f"Telegram did not accept the token at {config.base_url}: check the environment variable "
-            "TELEGRAM_BOT_TOKEN (or telegram.token), and that telegram.base_url ends in /bot",
-        ) from None
-    except TelegramError as error:
-        reason = str(error).replace(token, "<token>") if token else str(error)
-        raise ConfigError.single(
-            config.source,
-            0,
-            f"could not reach the Telegram Bot API at {config.base_url} ({reason}); "
-            "check telegram.base_url and the network, then start the bot again",
-        ) from None
-
-
-async def _serve_webhook(app: Application, webhook: Webhook) -> None:  # type: ignore[type-arg]
-    """As `Application.run_webhook`, but each POST is answered once its update is handled (bot/webhook.py)."""
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-
-    async def handle(data: dict[str, Any]) -> None:
-        await app.process_update(Update.de_json(data, app.bot))
-
-    path = webhook.url.split("://", 1)[1].partition("/")[2]
-    async with app:
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        try:
-            async with receiving(
-                handle, listen=webhook.listen, port=webhook.port, path=path, secret_token=webhook.secret_token
-            ):
-                # Every instance registers the same public URL (the load balancer's); the last one wins.
-                await app.bot.set_webhook(
-                    webhook.url, secret_token=webhook.secret_token, allowed_updates=Update.ALL_TYPES
-                )
-                await stop.wait()
-        finally:
-            await app.stop()
-            if app.post_stop:
-                await app.post_stop(app)
