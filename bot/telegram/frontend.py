@@ -41,7 +41,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import render
 from bot.config import Config
@@ -53,6 +53,7 @@ from bot.problems import Problem
 from bot.store import SessionStore
 from bot.store.retention import PURGE_EVERY, purge, purge_regularly
 from bot.telegram.retries import RetryingLimiter
+from bot.telegram.updates import SkippingUnreadable
 from bot.texts import (
     COMMANDS,
     EDITED,
@@ -119,7 +120,9 @@ class TelegramFrontEnd:
             raise ValueError("no token")
         builder = Application.builder()
         if request is not None:
-            builder = builder.request(request).get_updates_request(request)
+            builder = builder.request(request)
+        polling = request or HTTPXRequest(connection_pool_size=1)  # as python-telegram-bot's own
+        builder = builder.get_updates_request(SkippingUnreadable(polling))
         app = (
             builder.token(self.config.token)
             .base_url(self.config.base_url)

@@ -17,6 +17,7 @@ from bot.problems import ConfigError
 from bot.store import SessionStore
 from bot.telegram.frontend import TelegramFrontEnd
 from bot.telegram.logs import LogHygiene
+from bot.telegram.updates import read_update
 from bot.webhook import receiving
 
 
@@ -64,7 +65,9 @@ async def _serve_webhook(app: Application, webhook: Webhook) -> None:  # type: i
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
 
     async def handle(data: dict[str, Any]) -> None:
-        await app.process_update(Update.de_json(data, app.bot))
+        update = read_update(data, app.bot)
+        if update is not None:
+            await app.process_update(update)
 
     path = webhook.url.split("://", 1)[1].partition("/")[2]
     async with app:

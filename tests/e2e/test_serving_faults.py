@@ -1,0 +1,94 @@
+"""Faults that used to stop or freeze the whole bot, through the real `clinic-bot run` process.
+
+Each test breaks one thing (an update the library cannot read, a token Telegram refuses, ...) and checks
+that the other patients are still served, or that the process ends with one clear line.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from botprocess import BotProcess
+
+from bot.testing import BotApiServer
+
+SECRET = "a-long-random-test-secret"  # noqa: S105 - a test value
+
+
+def _poll_from_an_older_server(server: BotApiServer, chat_id: int) -> dict[str, Any]:
+    """A forwarded poll whose options lack `persistent_id`, as an older self-hosted Bot API server sends it:
+    python-telegram-bot 22 refuses to read such an update."""
+    user = {"id": chat_id, "is_bot": False, "first_name": "Zebulon", "username": "zebulon_private"}
+    poll = {
+        "id": "poll-1",
+        "question": "Secret question of Zebulon?",
+        "options": [{"text": "Private answer", "voter_count": 0}],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
+    message = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": chat_id, "type": "private", "first_name": "Zebulon"},
+        "from": user,
+        "poll": poll,
+    }
+    server.api.private_chat(user)
+    return server.updates.put("message", message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _assert_logged_once_without_data(logs: str, update_id: int) -> None:
+    lines = [line for line in logs.splitlines() if f"update {update_id} " in line]
+    assert len(lines) == 1, logs
+    assert "(message)" in lines[0]
+    for private in ("Zebulon", "zebulon_private", "Secret question", "Private answer"):
+        assert private not in logs
+    assert "Traceback" not in logs
+    assert "CRITICAL" not in logs
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_and_other_patients_are_served(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    poison = _poll_from_an_older_server(server, 2101)
+    ann = server.user(2102, "Ann")
+    await ann.send("/start")
+    await ann.wait_for("Hi!")
+    await server.wait_for_call("getUpdates", where=lambda c: int(str(c.params.get("offset", 0))) > 2)
+    assert poison not in server.updates.pending  # confirmed, so a restart does not meet it again
+    await bot.stop()
+    await bot.start()
+    await ann.send("/help")
+    await ann.wait_for("I ask a few questions")
+    _assert_logged_once_without_data(bot.logs(), poison["update_id"])
+
+
+async def test_in_webhook_mode_an_unreadable_update_is_answered_200_and_skipped(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    port = _free_port()
+    webhook = {"url": "http://127.0.0.1:8443/hook", "listen": "127.0.0.1", "port": port}
+    instance = BotProcess(server, tmp_path, "example", webhook={**webhook, "secret_token": SECRET})
+    server.webhook.targets = [f"http://127.0.0.1:{port}/hook"]
+    await instance.start()
+    try:
+        poison = _poll_from_an_older_server(server, 2103)
+        ann = server.user(2104, "Ann")
+        await ann.send("/start")
+        await ann.wait_for("Hi!")
+        deliveries = [d for d in server.webhook.deliveries if d.update_id == poison["update_id"]]
+        assert [d.status for d in deliveries] == [200]
+    finally:
+        await instance.stop()
+    _assert_logged_once_without_data(instance.logs(), poison["update_id"])
