@@ -53,7 +53,7 @@ from bot.problems import Problem
 from bot.store import SessionStore
 from bot.store.retention import PURGE_EVERY, purge, purge_regularly
 from bot.telegram.retries import RetryingLimiter
-from bot.telegram.updates import SkippingUnreadable
+from bot.telegram.updates import UpdatesTransport
 from bot.texts import (
     COMMANDS,
     EDITED,
@@ -122,7 +122,8 @@ class TelegramFrontEnd:
         if request is not None:
             builder = builder.request(request)
         polling = request or HTTPXRequest(connection_pool_size=1)  # as python-telegram-bot's own
-        builder = builder.get_updates_request(SkippingUnreadable(polling))
+        self.updates = UpdatesTransport(polling)
+        builder = builder.get_updates_request(self.updates)
         app = (
             builder.token(self.config.token)
             .base_url(self.config.base_url)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 
 class LogHygiene(logging.Filter):
     """For every log handler: the bot token is replaced wherever a record would show it (python-telegram-bot
     puts it into some error texts, e.g. "The token `...` was rejected by the server"), and a network error
-    that python-telegram-bot logs with a traceback is shown in one line: it is not a bug in the bot."""
+    that python-telegram-bot logs with a traceback is shown in one line: it is not a bug in the bot. A refused
+    token is left out: the bot ends, saying so itself."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
@@ -18,6 +19,8 @@ class LogHygiene(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("telegram") and isinstance(error, InvalidToken):
+            return False  # the bot stops and says so in one line of its own (bot/telegram/serving.py)
         if record.name.startswith("telegram") and isinstance(error, TelegramError):
             record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
             record.exc_info, record.exc_text = None, None

@@ -9,13 +9,18 @@ confirms and hands to a handler that ignores it. The skip is logged once, by upd
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.request import BaseRequest, RequestData
 
 log = logging.getLogger("clinic_bot")
+
+# The updates the bot has handlers for; Telegram keeps the others (reactions, polls, members ...) to itself.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 
 
 def read_update(data: dict[str, Any], bot: Bot | None) -> Update | None:
@@ -33,13 +38,15 @@ def read_update(data: dict[str, Any], bot: Bot | None) -> Update | None:
         return None
 
 
-class SkippingUnreadable(BaseRequest):
+class UpdatesTransport(BaseRequest):
     """The transport for getUpdates (`ApplicationBuilder.get_updates_request`): answers pass through
     `parse_json_payload`, python-telegram-bot's hook for reading them, where unreadable updates are
-    replaced by bare ids."""
+    replaced by bare ids; and a refused token (401, 404) sets `token_refused`, since python-telegram-bot's
+    polling loop then just ends, leaving a process that serves nobody."""
 
     def __init__(self, transport: BaseRequest) -> None:
         self._transport = transport
+        self.token_refused = asyncio.Event()
 
     @property
     def read_timeout(self) -> float | None:
@@ -61,9 +68,12 @@ class SkippingUnreadable(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        return await self._transport.do_request(
+        status, payload = await self._transport.do_request(
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND):
+            self.token_refused.set()
+        return status, payload
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:

@@ -87,6 +87,12 @@ class BotProcess:
         calls = self.server.calls_to(method)[before:]
         return any(call.status is not None for call in calls) if self.webhook else bool(calls)
 
+    async def exited(self, timeout: float = 20.0) -> int:
+        """Wait until the process ends by itself; its exit code."""
+        assert self.process is not None
+        async with asyncio.timeout(timeout):
+            return await self.process.wait()
+
     async def kill(self) -> None:
         """`kill -9`: no clean shutdown, nothing flushed."""
         assert self.process is not None

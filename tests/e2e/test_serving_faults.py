@@ -6,10 +6,12 @@ that the other patients are still served, or that the process ends with one clea
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 from typing import Any
 
+import pytest
 from botprocess import BotProcess
 
 from bot.testing import BotApiServer
@@ -92,3 +94,40 @@ async def test_in_webhook_mode_an_unreadable_update_is_answered_200_and_skipped(
     finally:
         await instance.stop()
     _assert_logged_once_without_data(instance.logs(), poison["update_id"])
+
+
+@pytest.mark.parametrize("status", [401, 404])
+async def test_when_telegram_stops_accepting_the_token_the_bot_exits_with_one_clear_line(
+    server: BotApiServer, tmp_path: Path, status: int
+) -> None:
+    """Revoked in BotFather while running: PTB's polling loop ends; the process must end too, non-zero,
+    so that systemd's Restart=on-failure and the admin see it."""
+    bot = BotProcess(server, tmp_path, "example")
+    await bot.start()
+    try:
+        server.faults.server_error("getUpdates", status=status)
+        code = await bot.exited()
+    finally:
+        await bot.stop()
+    assert code == 1
+    logs = bot.logs()
+    refused = [line for line in logs.splitlines() if "did not accept the token" in line]
+    assert len(refused) == 1, logs
+    assert "Traceback" not in logs
+    assert server.token not in logs
+    assert "InvalidToken" not in logs  # python-telegram-bot's own record of it is left out
+
+
+async def test_sigterm_ends_the_bot_within_seconds_while_getting_updates_keeps_failing(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    server.faults.server_error("getUpdates", status=502)
+    bot = BotProcess(server, tmp_path, "example")
+    await bot.start()
+    async with asyncio.timeout(10):  # a second failed poll: the bot is in python-telegram-bot's backoff
+        while len([c for c in server.calls_to("getUpdates") if c.status == 502]) < 2:
+            await server.call_arrived.wait(1.0)
+    assert bot.process is not None
+    bot.process.terminate()
+    assert await bot.exited(timeout=8) == 0
+    assert "Traceback" not in bot.logs()
