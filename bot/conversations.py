@@ -9,21 +9,29 @@ chat stands instead of answering the next question with it.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Callable
 
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.matching import control_word, normalise
-from bot.store import SessionStore
+from bot.store import UNREADABLE, SessionStore
+from bot.texts import UNREADABLE as SORRY
 
 Step = Callable[[Engine, Session], tuple[Session, Reply]]
+log = logging.getLogger("clinic_bot")
 
 
 class Conversations:
     """The patient actions, applied to stored sessions; `engine` is read per call (hot reload)."""
 
-    def __init__(self, engine: Callable[[], Engine], store: SessionStore) -> None:
+    def __init__(
+        self, engine: Callable[[], Engine], store: SessionStore, chat_hash: Callable[[int], str] = str
+    ) -> None:
+        """`chat_hash` names a chat in the log (the front end's keyed hash: logs never hold user ids)."""
         self._engine = engine
         self._store = store
+        self._chat_hash = chat_hash
 
     def start(self, chat_id: int, *, update_id: int | None = None) -> Reply:
         return self._act(chat_id, lambda engine, _session: engine.start(), update_id)
@@ -65,7 +73,7 @@ class Conversations:
     def is_new(self, chat_id: int) -> bool:
         """True for a chat with no conversation (never started, or erased by /forget)."""
         session = self._store.load(chat_id)
-        return session is None or session.dialog_id != self._engine().dialog.id
+        return session is None or session.dialog_id not in (self._engine().dialog.id, UNREADABLE.dialog_id)
 
     def forget(self, chat_id: int) -> None:
         self._store.forget(chat_id)
@@ -75,6 +83,14 @@ class Conversations:
         engine = self._engine()
 
         def change(session: Session | None) -> tuple[Session, Reply]:
+            if session is not None and not _usable(engine, session):
+                # Damaged, or naming an option this version lacks: the engine cannot use it. Before, every
+                # action failed on it and only /forget got the patient out.
+                log.warning(
+                    "user=%s: the stored session cannot be read; starting again", self._chat_hash(chat_id)
+                )
+                fresh, reply = engine.start()
+                return fresh, dataclasses.replace(reply, notice=SORRY)
             if session is None or session.dialog_id != engine.dialog.id:
                 return engine.start()
             return action(engine, session)
@@ -88,6 +104,17 @@ class Conversations:
         if update_id is None:
             return self._store.update(chat_id, change)
         return self._store.update(chat_id, change, update_id=update_id, replay=replay)
+
+
+def _usable(engine: Engine, session: Session) -> bool:
+    """Whether the engine can take the session: of another dialog or version it starts or replays it,
+    but on this version every answer must name an option that exists."""
+    if session == UNREADABLE:
+        return False
+    if session.dialog_id != engine.dialog.id or session.version != engine.dialog.version:
+        return True
+    steps = engine.dialog.steps
+    return all(step in steps and steps[step].option(option) for step, option in session.answers)
 
 
 def _is_option(engine: Engine, session: Session, typed: str) -> bool:

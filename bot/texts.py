@@ -31,3 +31,4 @@ KEPT = "Nothing was erased."
 TYPED_TOO_EARLY = (
     "That answer was typed before this question was shown, so I did not use it. Here is where you are now."
 )
+UNREADABLE = "Sorry, I could not read where you were in the check, so we are starting again."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot.dialog.engine import STALE, Engine
 from bot.dialog.loader import load_dialog
 from bot.dialog.matching import control_word
 from bot.store import SqliteStore
+from bot.texts import UNREADABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = {
@@ -109,3 +111,35 @@ def test_an_update_delivered_again_is_applied_once_and_shows_where_the_chat_stan
 )
 def test_control_words_are_recognised_only_when_meant(typed: str, word: str | None) -> None:
     assert control_word(typed) == word
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        "not json",
+        '[["welcome", "no_such_option"]]',  # this version has no such option (damaged, or a bug)
+        '[["no_such_step", "start"]]',
+    ],
+)
+def test_a_session_that_cannot_be_used_starts_again_with_an_apology_whatever_the_patient_does(
+    tmp_path: Path, engine: Engine, answers: str
+) -> None:
+    """Before, every action (even /restart's button) failed, and only /forget got the patient out."""
+    path = tmp_path / "s.sqlite3"
+    conversations = Conversations(lambda: engine, SqliteStore(str(path)))
+    actions = (
+        lambda: conversations.choose(5, "welcome", "start")[0],
+        lambda: conversations.text(5, "no"),
+        lambda: conversations.back(5),
+        lambda: conversations.current(5),
+    )
+    for action in actions:
+        conversations.start(5)
+        conversations.choose(5, "welcome", "start")
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE sessions SET answers = ?, step = 'danger' WHERE chat_id = 5", (answers,))
+        assert not conversations.is_new(5)
+        reply = action()
+        assert (reply.step, reply.notice) == ("welcome", UNREADABLE)
+        reply, label = conversations.choose(5, "welcome", "start")  # and the patient carries on
+        assert (reply.step, label) == ("danger", "Start")

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from bot.dialog.engine import Session
-from bot.store import SessionStore, open_store
+from bot.store import UNREADABLE, SessionStore, open_store
 
 SESSION = Session("example", "abc123", (("welcome", "start"), ("danger", "no")), "how_long")
 LATER = Session("example", "abc123", (), "welcome")
@@ -32,6 +32,7 @@ class Database:
 
     url: str
     backdate: Callable[[int, float], None]  # (chat id, days): as if the chat were untouched that long
+    scribble: Callable[[int, str], None]  # (chat id, text): the row's answers overwritten with it
 
     def open(self) -> SessionStore:
         return open_store(self.url)
@@ -46,7 +47,11 @@ def _sqlite(tmp_path: Path) -> Database:
                 "UPDATE sessions SET updated_at = ? WHERE chat_id = ?", (time.time() - days * 86400, chat_id)
             )
 
-    return Database(f"sqlite:///{path}", backdate)
+    def scribble(chat_id: int, text: str) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE sessions SET answers = ? WHERE chat_id = ?", (text, chat_id))
+
+    return Database(f"sqlite:///{path}", backdate, scribble)
 
 
 def _postgresql(url: str) -> Database:
@@ -57,7 +62,11 @@ def _postgresql(url: str) -> Database:
                 (days, chat_id),
             )
 
-    return Database(url, backdate)
+    def scribble(chat_id: int, text: str) -> None:
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("UPDATE sessions SET answers = %s WHERE chat_id = %s", (text, chat_id))
+
+    return Database(url, backdate, scribble)
 
 
 SQLITE = pytest.param("sqlite", id="sqlite")
@@ -87,6 +96,18 @@ def other(database: Database) -> Iterator[SessionStore]:
 
 
 # --- load, save, forget, purge ---
+
+
+@pytest.mark.parametrize("garbage", ["not json", "[1]", '[["welcome"]]', '{"a": 1}', "null", "[[1, 2, 3]]"])
+def test_a_row_that_cannot_be_read_loads_as_unreadable_and_is_overwritten_by_the_next_save(
+    database: Database, store: SessionStore, garbage: str
+) -> None:
+    """Damaged by hand, a bad migration or a bug: no exception, so the patient is not locked out."""
+    store.save(42, SESSION)
+    database.scribble(42, garbage)
+    assert store.load(42) == UNREADABLE
+    assert store.update(42, lambda session: (LATER, session)) == UNREADABLE
+    assert store.load(42) == LATER
 
 
 def test_an_unknown_chat_has_no_session(store: SessionStore) -> None:

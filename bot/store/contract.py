@@ -11,6 +11,11 @@ from bot.dialog.engine import Answer, Session
 T = TypeVar("T")
 
 
+# What a row that cannot be read loads as: a session of no dialog, so that any caller starts the chat
+# again (the next save overwrites the row) instead of failing on every update, which locked patients out.
+UNREADABLE = Session("", "", (), "")
+
+
 class StoreError(Exception):
     """The session store cannot be opened (no server, no permission); the message says why."""
 
@@ -68,5 +73,10 @@ def encode_answers(answers: tuple[Answer, ...]) -> str:
     return json.dumps([list(a) for a in answers], separators=(",", ":"))
 
 
-def decode_answers(text: str) -> tuple[Answer, ...]:
-    return tuple((str(step), str(option)) for step, option in json.loads(text))
+def decode_session(dialog_id: object, version: object, answers: object, step: object) -> Session:
+    """A stored row as a Session; UNREADABLE when it was damaged (by hand, a bad migration, a bug)."""
+    try:
+        decoded = tuple((str(s), str(o)) for s, o in json.loads(answers))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return UNREADABLE
+    return Session(str(dialog_id), str(version), decoded, str(step))

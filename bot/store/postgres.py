@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from bot.dialog.engine import Session
-from bot.store.contract import StoreError, check_replay, decode_answers, encode_answers, is_redelivery
+from bot.store.contract import StoreError, check_replay, decode_session, encode_answers, is_redelivery
 
 T = TypeVar("T")
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -139,7 +139,7 @@ def _read(db: Connection, chat_id: int) -> tuple[Session | None, int | None]:
     if row is None:
         return None, None
     dialog_id, version, answers, step, update_id = row
-    return Session(dialog_id, version, decode_answers(answers), step), update_id
+    return decode_session(dialog_id, version, answers, step), update_id
 
 
 def _save(db: Connection, chat_id: int, session: Session, update_id: int | None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.dialog.engine import Session
-from bot.store.contract import check_replay, decode_answers, encode_answers, is_redelivery
+from bot.store.contract import check_replay, decode_session, encode_answers, is_redelivery
 
 T = TypeVar("T")
 
@@ -82,7 +82,7 @@ class SqliteStore:
         if row is None:
             return None, None
         dialog_id, version, answers, step, update_id = row
-        return Session(dialog_id, version, decode_answers(answers), step), update_id
+        return decode_session(dialog_id, version, answers, step), update_id
 
     def save(self, chat_id: int, session: Session, update_id: int | None = None) -> None:
         """Write the session; `update_id` records the update that made it (kept when None)."""

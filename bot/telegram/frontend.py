@@ -102,7 +102,7 @@ class TelegramFrontEnd:
         self.config = config
         self.library = library
         self.engine = library.engine
-        self.conversations = Conversations(library.engine, store)
+        self.conversations = Conversations(library.engine, store, self._user_hash_of)
         self._store = store
         self._stop_watching = asyncio.Event()
         self._bot: Bot | None = None
