@@ -131,3 +131,17 @@ async def test_sigterm_ends_the_bot_within_seconds_while_getting_updates_keeps_f
     bot.process.terminate()
     assert await bot.exited(timeout=8) == 0
     assert "Traceback" not in bot.logs()
+
+
+async def test_webhook_mode_without_a_secret_token_refuses_to_start_naming_the_line(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    """Before, it listened on 0.0.0.0 without a secret, and a forged tap moved a real patient's session."""
+    webhook = {"url": "http://127.0.0.1:8443/hook", "port": _free_port()}
+    instance = BotProcess(server, tmp_path, "example", webhook=webhook)
+    with pytest.raises(AssertionError, match="the bot exited"):
+        await instance.start()
+    assert instance.process is not None
+    assert instance.process.returncode == 1
+    assert f"{instance.config}:4: telegram.webhook needs a secret_token" in instance.logs()
+    assert not server.calls_to("setWebhook")
