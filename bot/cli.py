@@ -185,7 +185,11 @@ def _serve(config: Config) -> int:
             where,
             config.lines.get("storage.url", 1),
             f"storage.url: cannot open the session store ({error}); "
-            "check the address and that the server runs",
+            + (
+                "check that the bot's user may write the file and its folder"
+                if config.storage_url.startswith("sqlite:")
+                else "check the address and that the server runs"
+            ),
         ) from None
     try:
         run_bot(config, library, store)

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ import pytest
 from dialog_helpers import DIALOGS, EXAMPLE, MINIMAL, ROOT, edit
 
 from bot.cli import main
+from bot.store import SqliteStore
 
 TIMEOUT = 30  # seconds; only reached when the bot hangs
 
@@ -293,4 +295,30 @@ def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"{config}:2: storage.url: cannot open the session store (connection to server at "
         '"127.0.0.1", port 1 failed: Connection refused); check the address and that the server runs'
+    ]
+
+
+def test_run_on_a_session_file_that_cannot_be_written_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    """Regression: a read-only SQLite file ended `run` in a traceback from the start-up purge.
+
+    The tests run as root, whom file modes do not stop, so the file is opened read-only (`mode=ro`) as
+    SQLite opens a file the bot's user may only read."""
+    (tmp_path / "dialogs").mkdir()
+    (tmp_path / "dialogs" / "example.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "storage:\n  url: sqlite:///sessions.sqlite3\ndialogs: dialogs\ndialog: example\n"
+        'clinic:\n  emergency_number: "911"\n',
+        encoding="utf-8",
+    )
+    SqliteStore(str(tmp_path / "sessions.sqlite3")).close()
+    connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda path, **kw: connect(f"file:{path}?mode=ro", uri=True, **kw)
+    )
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHfake-token-of-the-right-shape-000000")
+    assert main(["--config", str(config), "run"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{config}:2: storage.url: cannot open the session store (attempt to write a readonly database); "
+        "check that the bot's user may write the file and its folder"
     ]

@@ -29,7 +29,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -364,6 +364,9 @@ class TelegramFrontEnd:
             return
         chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
         user = self._user_hash(update)
+        if isinstance(error, Forbidden):  # blocked the bot, or deleted their account: nothing to fix here
+            log.info("user=%s cannot be reached (%s); the reply was not delivered", user, type(error).__name__)
+            return
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
         log.error("update failed: user=%s error=%s\n%s", user, type(error).__name__, frames.rstrip())
         if chat is not None:

@@ -145,3 +145,18 @@ async def test_webhook_mode_without_a_secret_token_refuses_to_start_naming_the_l
     assert instance.process.returncode == 1
     assert f"{instance.config}:4: telegram.webhook needs a secret_token" in instance.logs()
     assert not server.calls_to("setWebhook")
+
+
+async def test_a_patient_who_blocked_the_bot_costs_one_line_in_the_log_not_an_error(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    blocked = server.faults.server_error("sendMessage", status=403, times=1)
+    ann = server.user(2105, "Ann")
+    await ann.send("/help")
+    await server.wait_for_call("sendMessage", where=lambda c: c.status == 403)
+    await ann.send("/help")  # the next reply shows the first one is over
+    await ann.wait_for("I ask a few questions")
+    assert blocked.hits == 1
+    logs = bot.logs()
+    assert "ERROR" not in logs
+    assert len([line for line in logs.splitlines() if "cannot be reached" in line]) == 1, logs
