@@ -110,6 +110,8 @@ class TelegramFrontEnd:
         self._open_keyboard: RecentChats = RecentChats()
         # The last message showing where the chat stands: a text typed before it answers an older question.
         self._shown: RecentChats = RecentChats()
+        # The last message given its last form (answered, or its buttons taken off), not to edit it again.
+        self._final: RecentChats = RecentChats()
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
         self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -128,12 +130,9 @@ class TelegramFrontEnd:
             builder.token(self.config.token)
             .base_url(self.config.base_url)
             .base_file_url(self.config.base_url.removesuffix("/bot") + "/file/bot")
-            .defaults(
-                Defaults(
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            )
+            # Not parse_mode: python-telegram-bot would add it to editMessageReplyMarkup too, which does
+            # not take it; `_say` and `_edit` give it.
+            .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
             # Different chats are served at once; one chat's updates are ordered by a lock.
             .concurrent_updates(CONCURRENT_UPDATES)
             # Telegram answers 429 when a bot sends too fast: AIORateLimiter waits and retries. Calls
@@ -211,16 +210,16 @@ class TelegramFrontEnd:
         problems = await asyncio.to_thread(self.library.reload)
         chat = _chat_id(update)
         if problems:
-            await context.bot.send_message(chat, _refused_text(problems))
+            await _say(context.bot, chat, _refused_text(problems))
         else:
-            await context.bot.send_message(chat, html.escape(_status_text(self.library.status())))
+            await _say(context.bot, chat, html.escape(_status_text(self.library.status())))
 
     async def _status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         status = self.library.status()
         text = html.escape(_status_text(status))
         if status.last_problems:
             text += "\n\n" + _refused_text(status.last_problems)
-        await context.bot.send_message(_chat_id(update), text)
+        await _say(context.bot, _chat_id(update), text)
 
     async def _tell_admins_refused(self, problems: tuple[Problem, ...]) -> None:
         bot = self._bot
@@ -228,7 +227,7 @@ class TelegramFrontEnd:
             return
         for admin in self.config.admins:
             try:
-                await bot.send_message(admin, _refused_text(problems))
+                await _say(bot, admin, _refused_text(problems))
             except TelegramError:
                 log.warning("could not reach an admin about a refused dialog")
 
@@ -246,7 +245,7 @@ class TelegramFrontEnd:
         title, disclaimer = engine.fill(engine.dialog.title), engine.fill(engine.dialog.disclaimer)
         welcome = f"<b>{html.escape(title)}</b>\n{to_html(disclaimer)}"
         await self._clear_keyboard(context, chat)
-        await context.bot.send_message(chat, welcome)
+        await _say(context.bot, chat, welcome)
         await self._send(context, chat, reply)
 
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -309,21 +308,21 @@ class TelegramFrontEnd:
         async with self._lock(chat):
             reply = self.conversations.current(chat)
         why = reply.why or "This question helps me find the right advice for you."
-        await context.bot.send_message(chat, to_html(why))
+        await _say(context.bot, chat, to_html(why))
 
     async def _help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await context.bot.send_message(_chat_id(update), html.escape(HELP))
+        await _say(context.bot, _chat_id(update), html.escape(HELP))
 
     async def _about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         dialog = self.engine().dialog
-        await context.bot.send_message(_chat_id(update), to_html(self.engine().fill(dialog.contact)))
+        await _say(context.bot, _chat_id(update), to_html(self.engine().fill(dialog.contact)))
 
     async def _privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await context.bot.send_message(_chat_id(update), html.escape(PRIVACY))
+        await _say(context.bot, _chat_id(update), html.escape(PRIVACY))
 
     async def _forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         buttons = ((("Yes, erase everything", render.FORGET_YES), ("No, keep it", render.FORGET_NO)),)
-        await context.bot.send_message(_chat_id(update), FORGET_ASK, reply_markup=_keyboard(buttons))
+        await _say(context.bot, _chat_id(update), FORGET_ASK, reply_markup=_keyboard(buttons))
 
     async def _forget_answer(
         self, context: ContextTypes.DEFAULT_TYPE, chat: int, message: object, confirmed: bool
@@ -335,21 +334,21 @@ class TelegramFrontEnd:
         if isinstance(message, Message):
             await self._edit(context, chat, message.message_id, FORGOTTEN if confirmed else KEPT)
         else:
-            await context.bot.send_message(chat, FORGOTTEN if confirmed else KEPT)
+            await _say(context.bot, chat, FORGOTTEN if confirmed else KEPT)
 
     # Updates we cannot use: a friendly word, never silence or a traceback.
 
     async def _not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await context.bot.send_message(_chat_id(update), NOT_TEXT)
+        await _say(context.bot, _chat_id(update), NOT_TEXT)
 
     async def _edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await context.bot.send_message(_chat_id(update), EDITED)
+        await _say(context.bot, _chat_id(update), EDITED)
 
     async def _group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await context.bot.send_message(_chat_id(update), GROUP)
+        await _say(context.bot, _chat_id(update), GROUP)
 
     async def _unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await context.bot.send_message(_chat_id(update), UNKNOWN_COMMAND)
+        await _say(context.bot, _chat_id(update), UNKNOWN_COMMAND)
 
     async def _ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Updates without a chat to answer in (e.g. a member status change) need no reply."""
@@ -365,13 +364,15 @@ class TelegramFrontEnd:
         chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
         user = self._user_hash(update)
         if isinstance(error, Forbidden):  # blocked the bot, or deleted their account: nothing to fix here
-            log.info("user=%s cannot be reached (%s); the reply was not delivered", user, type(error).__name__)
+            log.info(
+                "user=%s cannot be reached (%s); the reply was not delivered", user, type(error).__name__
+            )
             return
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
         log.error("update failed: user=%s error=%s\n%s", user, type(error).__name__, frames.rstrip())
         if chat is not None:
             try:
-                await context.bot.send_message(chat, FAILED)
+                await _say(context.bot, chat, FAILED)
             except TelegramError:
                 log.warning("could not tell user=%s about the failure", user)
 
@@ -387,7 +388,7 @@ class TelegramFrontEnd:
             except TelegramError as error:  # "typing..." is a courtesy; the reply matters
                 log.info("chat action skipped: %s", type(error).__name__)
         for message in messages:
-            sent = await context.bot.send_message(chat, message.html, reply_markup=_keyboard(message.buttons))
+            sent = await _say(context.bot, chat, message.html, reply_markup=_keyboard(message.buttons))
             if message.buttons:
                 self._open_keyboard[chat] = sent.message_id
             self._shown[chat] = sent.message_id
@@ -402,11 +403,18 @@ class TelegramFrontEnd:
     async def _edit(
         self, context: ContextTypes.DEFAULT_TYPE, chat: int, message_id: int, text: str | None
     ) -> None:
+        """Give a message its last form (the answer shown, no buttons), once: a double tap or a stale tap
+        would send an edit that changes nothing, which Telegram refuses ("message is not modified")."""
+        if self._final.get(chat) == message_id:
+            return
+        self._final[chat] = message_id
         try:
             if text is None:
                 await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
             else:
-                await context.bot.edit_message_text(text, chat, message_id, reply_markup=None)
+                await context.bot.edit_message_text(
+                    text, chat, message_id, parse_mode=ParseMode.HTML, reply_markup=None
+                )
         except BadRequest as error:
             # Already edited, too old, or deleted by the user: the new message matters, not this.
             log.info("edit skipped: %s", type(error).__name__)
@@ -433,6 +441,11 @@ class TelegramFrontEnd:
 
     def _user_hash_of(self, user_id: int) -> str:
         return hashlib.blake2b(str(user_id).encode(), key=self._salt, digest_size=6).hexdigest()
+
+
+async def _say(bot: Bot, chat: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Send an HTML message (every text of the bot is HTML, escaped where it is plain)."""
+    return await bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
 
 
 async def _answer(query: CallbackQuery, text: str | None = None) -> None:
