@@ -290,15 +290,17 @@ def test_a_text_too_long_for_one_telegram_message_is_refused(write_dialog):
     )
 
 
-def test_message_length_counts_the_longest_placeholder_values_and_html_escapes(write_dialog):
-    """20 placeholders of up to 200 characters, and '&' that Telegram HTML sends as '&amp;'."""
-    short_text = "{clinic_name} " * 20 + "&" * 16
-    path = write_dialog(edit(MINIMAL, '"See a doctor today."', f'"{short_text}"'))
-    assert len(short_text) < 300
+def test_message_length_counts_the_longest_placeholder_values_as_telegram_counts(write_dialog):
+    """20 placeholders of up to 200 characters; Telegram counts UTF-16 code units of the text once its
+    HTML is parsed: an emoji counts 2, '&' (sent as '&amp;') and the bold markup's tags count nothing."""
+    text = "**{clinic_name}** " * 20 + "&" * 20 + "🙂" * 30
+    path = write_dialog(edit(MINIMAL, '"See a doctor today."', f'"{text}"'))
     assert refusal(path) == (
         f"{path}:27: step 'doctor': say: the text is too long for one Telegram message "
         "(4100 of 4096 characters); shorten it"
     )
+    fits = write_dialog(edit(MINIMAL, '"See a doctor today."', f'"{text[:-2]}"'))
+    assert load_dialog(fits).steps["doctor"].text == text[:-2]
 
 
 def test_a_label_of_60_characters_fits_on_a_button(write_dialog):

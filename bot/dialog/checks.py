@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from bot.dialog import safety
 from bot.dialog.matching import normalise
 from bot.dialog.model import Dialog, Step, StepKind, Urgency
-from bot.dialog.text import placeholder_problems, to_html, worst_case_values
+from bot.dialog.text import placeholder_problems, telegram_length, to_html, worst_case_values
 from bot.problems import Problem
 from bot.strict_yaml import did_you_mean as suggest
 
@@ -124,7 +124,7 @@ def _texts(dialog: Dialog) -> Iterator[tuple[int, str]]:
             yield line, f"{what}: {message}"
             break
         else:
-            rendered = len(to_html(text.format_map(worst)))
+            rendered = telegram_length(to_html(text.format_map(worst)))
             if rendered > MAX_MESSAGE_CHARS:
                 yield (
                     line,

@@ -13,6 +13,7 @@ PLACEHOLDERS = ("emergency_number", "clinic_name", "clinic_phone", "booking_url"
 PLACEHOLDER_MAX_CHARS = 200  # config values are limited to this, so rendered lengths can be checked
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 _LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|tel:|mailto:)[^)\s]+)\)")
 
 
@@ -47,6 +48,12 @@ def to_html(text: str) -> str:
     escaped = html.escape(text, quote=False)
     escaped = _BOLD.sub(r"<b>\1</b>", escaped)
     return _LINK.sub(lambda m: f'<a href="{html.escape(m[2])}">{m[1]}</a>', escaped)
+
+
+def telegram_length(html_text: str) -> int:
+    """The length Telegram holds against its limits: UTF-16 code units of the text once the HTML is
+    parsed (tags count nothing, `&amp;` counts one, an emoji outside the BMP counts two)."""
+    return len(html.unescape(_TAG.sub("", html_text)).encode("utf-16-le")) // 2
 
 
 def to_plain(text: str, bold: tuple[str, str] = ("", "")) -> str:

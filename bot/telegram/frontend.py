@@ -218,7 +218,7 @@ class TelegramFrontEnd:
         status = self.library.status()
         text = html.escape(_status_text(status))
         if status.last_problems:
-            text += "\n\n" + _refused_text(status.last_problems)
+            text = _refused_text(status.last_problems, before=text + "\n\n")
         await _say(context.bot, _chat_id(update), text)
 
     async def _tell_admins_refused(self, problems: tuple[Problem, ...]) -> None:
@@ -461,10 +461,9 @@ def _status_text(status: Status) -> str:
     return f"Serving dialog {status.dialog_id}, version {status.version}, live since {loaded}."
 
 
-def _refused_text(problems: tuple[Problem, ...]) -> str:
-    listed = "\n".join(html.escape(str(p)) for p in problems[:20])
-    more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-    return f"<b>The dialog edit was refused; the last good version is still live.</b>\n{listed}{more}"
+def _refused_text(problems: tuple[Problem, ...], before: str = "") -> str:
+    head = f"{before}<b>The dialog edit was refused; the last good version is still live.</b>"
+    return render.fit_lines(head, [str(p) for p in problems])
 
 
 def _chat_id(update: Update) -> int:
