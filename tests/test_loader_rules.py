@@ -458,3 +458,12 @@ def test_a_label_that_is_only_a_number_is_refused(write_dialog):
 def test_an_unquoted_text_starting_with_stars_gets_a_hint_about_quotes(write_dialog):
     path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', "say: **Rest** at home."))
     assert refusal(path).endswith("(a text that starts with * (such as **bold**) must be put in quotes)")
+
+
+def test_bold_that_crosses_a_link_is_refused_since_telegram_refuses_the_message(write_dialog):
+    crossed = '"**Call [us** now]({booking_url})"'
+    path = write_dialog(edit(MINIMAL, '"See a doctor today."', crossed))
+    assert refusal(path) == (
+        f"{path}:27: step 'doctor': say: bold (**) and a link cross each other, which Telegram refuses; "
+        "end the bold before the link or after it, or put it inside the link text"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialog.engine import Outcome, Reply
 from bot.dialog.model import Option, Urgency
-from bot.dialog.text import telegram_length
+from bot.dialog.text import telegram_length, to_html
 from bot.render import BACK, RESTART, answered, fit_lines, render, split_paragraphs
 
 
@@ -92,3 +92,25 @@ def test_an_admin_notice_lists_the_lines_that_fit_and_says_how_many_more() -> No
     assert fit_lines("<b>Refused</b>", lines[:3]) == "<b>Refused</b>\n" + "\n".join(lines[:3]).replace(
         "&", "&amp;"
     )
+
+
+def test_bold_and_links_nest_as_telegram_requires() -> None:
+    assert to_html("**See [the page](https://a.example/?x=1&y=2) today**") == (
+        '<b>See <a href="https://a.example/?x=1&amp;y=2">the page</a> today</b>'
+    )
+    assert to_html("[**Book** now](https://a.example)") == '<a href="https://a.example"><b>Book</b> now</a>'
+
+
+def test_crossed_bold_and_link_markup_never_becomes_crossed_tags() -> None:
+    """`<b>a <a>b</b> c</a>` makes Telegram refuse the whole message ("can't parse entities")."""
+    rendered = to_html("**Call [us** now](https://a.example)")
+    assert "<b>" not in rendered or rendered.index("</b>") < rendered.index("<a ")
+    assert rendered.count("<a ") == rendered.count("</a>") == 1
+
+
+def test_phone_and_mail_links_are_written_out_for_telegram_to_link() -> None:
+    """Telegram drops tel: links and rewrites mailto: ones; it links a number or an address by itself."""
+    assert to_html("[Call us](tel:+15550100) or [mail](mailto:desk@clinic.example)") == (
+        "Call us (+15550100) or mail (desk@clinic.example)"
+    )
+    assert to_html("[+15550100](tel:+15550100)") == "+15550100"
