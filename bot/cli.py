@@ -224,10 +224,7 @@ def _serve(config: Config) -> int:
                 else "check the address and that the server runs"
             ),
         ) from None
-    try:
-        run_bot(config, library, store)
-    finally:
-        store.close()
+    run_bot(config, library, store)  # which closes the store when it stops
     return 0
 
 

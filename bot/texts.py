@@ -32,3 +32,4 @@ TYPED_TOO_EARLY = (
     "That answer was typed before this question was shown, so I did not use it. Here is where you are now."
 )
 UNREADABLE = "Sorry, I could not read where you were in the check, so we are starting again."
+TRY_LATER = "Sorry, I cannot reach my notes right now. Please try again in a minute: nothing is lost."

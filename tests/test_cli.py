@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import io
 import json
@@ -312,7 +313,7 @@ def test_run_on_a_session_file_that_cannot_be_written_says_so_in_one_line(tmp_pa
         'clinic:\n  emergency_number: "911"\n',
         encoding="utf-8",
     )
-    SqliteStore(str(tmp_path / "sessions.sqlite3")).close()
+    asyncio.run(SqliteStore(str(tmp_path / "sessions.sqlite3")).close())
     connect = sqlite3.connect
     monkeypatch.setattr(
         sqlite3, "connect", lambda path, **kw: connect(f"file:{path}?mode=ro", uri=True, **kw)

@@ -96,8 +96,11 @@ class Harness:
 
     def close(self) -> None:
         self.runner.run(self.app.shutdown())
+        self.runner.run(self.store.close())
         self.runner.close()
-        self.store.close()
+
+    def session(self, chat_id: int) -> Session | None:
+        return self.runner.run(self.store.load(chat_id))
 
     def feed(self, data: dict[str, Any]) -> None:
         """Process one update as PTB would after getUpdates, after making its chat exist at 'Telegram'."""
@@ -298,15 +301,15 @@ def _check(harness: Harness, batch: list[dict[str, Any]], failures: pytest.LogCa
     failures.clear()  # records of an earlier example that failed must not fail this one
     for data in batch:
         chats = [chat["id"] for chat in _chats_in(data) if chat["type"] == "private"]
-        before = {chat: harness.store.load(chat) for chat in chats}
+        before = {chat: harness.session(chat) for chat in chats}
         harness.feed(data)
         for chat in _chats_in(data):
             if chat["type"] != "private":  # health questions stay private: nothing kept, no posts in channels
-                assert harness.store.load(chat["id"]) is None, data
+                assert harness.session(chat["id"]) is None, data
             if chat["type"] == "channel":
                 assert not harness.server.chat(chat["id"]).bot_messages(), data
         for chat in chats:
-            after = harness.store.load(chat)
+            after = harness.session(chat)
             got = None if after is None else after.answers
             assert got in _moves_allowed(before[chat], data), (data, before[chat], after)
             if after is not None:

@@ -20,10 +20,24 @@ class StoreError(Exception):
     """The session store cannot be opened (no server, no permission); the message says why."""
 
 
-class SessionStore(Protocol):
-    """Sessions by chat; every call is one transaction, so a crash never leaves half a session."""
+class StoreUnavailableError(Exception):
+    """The store did not answer in time or at all (database down, locked, a network partition): the
+    update was not applied, and the patient is asked to try again in a minute."""
 
-    def update(
+
+# Seconds one store transaction may take, waiting for a connection or a lock included, before the update
+# gives up (and the patient is asked to try again): a hung database must not hold a chat for ever.
+STORE_TIMEOUT = 5.0
+
+
+class SessionStore(Protocol):
+    """Sessions by chat; every call is one transaction, so a crash never leaves half a session.
+
+    Calls are coroutines that never block the event loop: one chat waiting for the database delays no chat
+    that does not need it. `change` and `replay` run on the event loop (the engine is not thread-safe).
+    """
+
+    async def update(
         self,
         chat_id: int,
         change: Callable[[Session | None], tuple[Session, T]],
@@ -37,21 +51,22 @@ class SessionStore(Protocol):
         `update_id` (Telegram's, given with `replay`) makes a redelivered update harmless: when it is
         the last update the chat took (Telegram sent it again because the instance that applied it died
         before answering), `replay` gives the result from the stored session and nothing is saved.
+        StoreUnavailableError when the database does not answer within STORE_TIMEOUT.
         """
         ...
 
-    def load(self, chat_id: int) -> Session | None: ...
+    async def load(self, chat_id: int) -> Session | None: ...
 
-    def save(self, chat_id: int, session: Session) -> None: ...
+    async def save(self, chat_id: int, session: Session) -> None: ...
 
-    def forget(self, chat_id: int) -> None:
+    async def forget(self, chat_id: int) -> None:
         """Erase everything kept about this chat."""
 
-    def purge_older_than(self, days: float) -> int:
+    async def purge_older_than(self, days: float) -> int:
         """Erase sessions untouched for `days`; returns how many."""
         ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 def check_replay(update_id: int | None, replay: object) -> None:

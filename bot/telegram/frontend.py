@@ -50,7 +50,7 @@ from bot.dialog.engine import Reply
 from bot.dialog.text import to_html
 from bot.library import DialogLibrary, Status, watch
 from bot.problems import Problem
-from bot.store import SessionStore
+from bot.store import SessionStore, StoreUnavailableError
 from bot.store.retention import PURGE_EVERY, purge, purge_regularly
 from bot.telegram.retries import RetryingLimiter
 from bot.telegram.updates import UpdatesTransport
@@ -65,6 +65,7 @@ from bot.texts import (
     KEPT,
     NOT_TEXT,
     PRIVACY,
+    TRY_LATER,
     TYPED_TOO_EARLY,
     UNKNOWN_COMMAND,
 )
@@ -180,7 +181,7 @@ class TelegramFrontEnd:
             log.warning("could not set the command menu: %s", type(error).__name__)
         self._background(watch(self.library, self._tell_admins_refused, self._stop_watching))
         days = self.config.retention_days
-        purge(self._store, days)  # at start-up, before the first update
+        await purge(self._store, days)  # at start-up, before the first update
         self._background(purge_regularly(self._store, days, self._stop_watching, PURGE_EVERY))
 
     def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -203,6 +204,7 @@ class TelegramFrontEnd:
             # Let them end before the loop closes: watchfiles' worker thread ends with its task, and a
             # thread left waiting keeps the process from exiting after SIGTERM.
             await asyncio.wait(self._tasks, timeout=5)
+        await self._store.close()
 
     # Admin commands.
 
@@ -240,7 +242,7 @@ class TelegramFrontEnd:
             await self._welcome(context, chat, update.update_id)
 
     async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int, update_id: int) -> None:
-        reply = self.conversations.start(chat, update_id=update_id)
+        reply = await self.conversations.start(chat, update_id=update_id)
         engine = self.engine()
         title, disclaimer = engine.fill(engine.dialog.title), engine.fill(engine.dialog.disclaimer)
         welcome = f"<b>{html.escape(title)}</b>\n{to_html(disclaimer)}"
@@ -251,7 +253,7 @@ class TelegramFrontEnd:
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
         async with self._lock(chat):
-            await self._send(context, chat, self.conversations.back(chat, update_id=update.update_id))
+            await self._send(context, chat, await self.conversations.back(chat, update_id=update.update_id))
 
     async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed answer: matched by the engine, or the same question again with a hint."""
@@ -259,15 +261,15 @@ class TelegramFrontEnd:
         message = update.effective_message
         text = message.text if message else None
         async with self._lock(chat):
-            if self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
+            if await self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
                 await self._welcome(context, chat, update.update_id)
                 return
             if message is not None and message.message_id < self._shown.get(chat, 0):
                 # Typed while an earlier question was on screen (that one was answered meanwhile, e.g. by a
                 # tap at the same moment): using it for the question now shown would answer unseen.
-                reply = dataclasses.replace(self.conversations.current(chat), notice=TYPED_TOO_EARLY)
+                reply = dataclasses.replace(await self.conversations.current(chat), notice=TYPED_TOO_EARLY)
             else:
-                reply = self.conversations.text(chat, text or "", update_id=update.update_id)
+                reply = await self.conversations.text(chat, text or "", update_id=update.update_id)
             await self._send(context, chat, reply)
 
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -288,12 +290,14 @@ class TelegramFrontEnd:
                 return
             label, update_id = None, update.update_id
             if data == render.BACK:
-                reply = self.conversations.back(chat.id, update_id=update_id)
+                reply = await self.conversations.back(chat.id, update_id=update_id)
             elif data == render.RESTART:
-                reply = self.conversations.start(chat.id, update_id=update_id)
+                reply = await self.conversations.start(chat.id, update_id=update_id)
             else:
                 step_id, _, option_id = data.partition(":")
-                reply, label = self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)
+                reply, label = await self.conversations.choose(
+                    chat.id, step_id, option_id, update_id=update_id
+                )
             message = query.message if isinstance(query.message, Message) else None
             if message is not None:
                 # Keep the question readable in the chat, with the answer given, without buttons.
@@ -306,7 +310,7 @@ class TelegramFrontEnd:
     async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
         async with self._lock(chat):
-            reply = self.conversations.current(chat)
+            reply = await self.conversations.current(chat)
         why = reply.why or "This question helps me find the right advice for you."
         await _say(context.bot, chat, to_html(why))
 
@@ -328,7 +332,7 @@ class TelegramFrontEnd:
         self, context: ContextTypes.DEFAULT_TYPE, chat: int, message: object, confirmed: bool
     ) -> None:
         if confirmed:
-            self.conversations.forget(chat)
+            await self.conversations.forget(chat)
             self._open_keyboard.pop(chat, None)
             self._shown.pop(chat, None)
         if isinstance(message, Message):
@@ -363,6 +367,14 @@ class TelegramFrontEnd:
             return
         chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
         user = self._user_hash(update)
+        if isinstance(
+            error, StoreUnavailableError
+        ):  # nothing was applied: the same tap or answer works later
+            log.warning("user=%s: the session store did not answer (%s)", user, error)
+            if chat is not None:
+                with contextlib.suppress(TelegramError):
+                    await _say(context.bot, chat, TRY_LATER)
+            return
         if isinstance(error, Forbidden):  # blocked the bot, or deleted their account: nothing to fix here
             log.info(
                 "user=%s cannot be reached (%s); the reply was not delivered", user, type(error).__name__
