@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 import bot.telegram.frontend
@@ -32,6 +32,7 @@ from bot.dialog.loader import load_dialog
 from bot.library import DialogLibrary
 from bot.store import SqliteStore
 from bot.telegram.frontend import TelegramFrontEnd
+from bot.telegram.limits import PerChatLimiter
 from bot.testing import DEFAULT_TOKEN, BotApiServer
 from bot.testing.chats import Chat
 from bot.testing.errors import ApiError
@@ -72,12 +73,10 @@ class InProcessRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-class Uncapped(AIORateLimiter):
-    """AIORateLimiter without its caps (30 calls a second, 20 a minute per group): thousands of updates
-    would take hours, and the same few groups come up again and again."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **{**kwargs, "overall_max_rate": 0, "group_max_rate": 0})
+def uncapped() -> PerChatLimiter:
+    """The flood limiter without its caps (30 calls a second, about 1 a second per chat): thousands of
+    updates would take hours, and the same few chats come up again and again."""
+    return PerChatLimiter(bot_rate=None, chat_burst=None)
 
 
 class Harness:
@@ -114,7 +113,7 @@ class Harness:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.telegram.frontend, "AIORateLimiter", Uncapped)
+        patch.setattr(bot.telegram.frontend, "PerChatLimiter", uncapped)
         running = Harness(tmp_path_factory.mktemp("fuzz"))
     yield running
     running.close()

@@ -31,7 +31,6 @@ from telegram import (
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -52,6 +51,7 @@ from bot.library import DialogLibrary, Status, watch
 from bot.problems import Problem
 from bot.store import SessionStore, StoreUnavailableError
 from bot.store.retention import PURGE_EVERY, purge, purge_regularly
+from bot.telegram.limits import PerChatLimiter
 from bot.telegram.retries import RetryingLimiter
 from bot.telegram.updates import UpdatesTransport
 from bot.texts import (
@@ -76,6 +76,7 @@ log = logging.getLogger("clinic_bot")
 # Updates handled at once. More only queue up in httpx's connection pool, whose scans grow with the
 # queue: with 200 users at once, 8 served about twice as many updates per second as no limit.
 CONCURRENT_UPDATES = 8
+NON_ANSWERS = 3  # replies to things in a row that are not answers (stickers ...); then quiet until one is
 
 
 class RecentChats(OrderedDict[int, int]):
@@ -111,6 +112,8 @@ class TelegramFrontEnd:
         self._open_keyboard: RecentChats = RecentChats()
         # The last message showing where the chat stands: a text typed before it answers an older question.
         self._shown: RecentChats = RecentChats()
+        # How many things in a row each chat sent that are not answers (stickers, unknown commands ...).
+        self._non_answers: RecentChats = RecentChats()
         # The last message given its last form (answered, or its buttons taken off), not to edit it again.
         self._final: RecentChats = RecentChats()
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
@@ -136,9 +139,9 @@ class TelegramFrontEnd:
             .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
             # Different chats are served at once; one chat's updates are ordered by a lock.
             .concurrent_updates(CONCURRENT_UPDATES)
-            # Telegram answers 429 when a bot sends too fast: AIORateLimiter waits and retries. Calls
-            # that fail with a 5xx, a timeout or a lost connection are retried around it.
-            .rate_limiter(RetryingLimiter(AIORateLimiter(max_retries=3)))
+            # Telegram's flood limits, per chat, so that one chat's 429 pauses that chat only. Calls that
+            # fail with a 5xx, a timeout or a lost connection are retried around it.
+            .rate_limiter(RetryingLimiter(PerChatLimiter()))
             .post_init(self._post_init)
             .post_stop(self._post_stop)
             .build()
@@ -343,16 +346,28 @@ class TelegramFrontEnd:
     # Updates we cannot use: a friendly word, never silence or a traceback.
 
     async def _not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _say(context.bot, _chat_id(update), NOT_TEXT)
+        await self._say_once_in_a_while(context, update, NOT_TEXT)
 
     async def _edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _say(context.bot, _chat_id(update), EDITED)
+        await self._say_once_in_a_while(context, update, EDITED)
 
     async def _group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _say(context.bot, _chat_id(update), GROUP)
+        await self._say_once_in_a_while(context, update, GROUP)
 
     async def _unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _say(context.bot, _chat_id(update), UNKNOWN_COMMAND)
+        await self._say_once_in_a_while(context, update, UNKNOWN_COMMAND)
+
+    async def _say_once_in_a_while(
+        self, context: ContextTypes.DEFAULT_TYPE, update: Update, text: str
+    ) -> None:
+        """A reply to what is not an answer, for the first NON_ANSWERS in a row of a chat; then quiet until
+        the chat answers again: someone sending 100 stickers got 100 replies, each one counted against the
+        bot's flood limits."""
+        chat = _chat_id(update)
+        seen = self._non_answers.get(chat, 0) + 1
+        self._non_answers[chat] = seen
+        if seen <= NON_ANSWERS:
+            await _say(context.bot, chat, text)
 
     async def _ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Updates without a chat to answer in (e.g. a member status change) need no reply."""
@@ -392,6 +407,7 @@ class TelegramFrontEnd:
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
         """Show where the chat stands; the buttons of the message before come off first."""
+        self._non_answers.pop(chat, None)
         await self._clear_keyboard(context, chat)
         messages = render.render(reply)
         if len(messages) > 1 or reply.ended:

@@ -216,7 +216,7 @@ class BotApiServer:
             call.params = await _read_params(request)
         except ApiError as error:
             return _refusal(call, error)
-        faults = self.faults.draw(call.method)
+        faults = self.faults.draw(call.method, call.params.get("chat_id"))
         for fault in faults:
             if fault.kind == "delay":
                 await asyncio.sleep(fault.seconds)

@@ -160,3 +160,39 @@ async def test_a_patient_who_blocked_the_bot_costs_one_line_in_the_log_not_an_er
     logs = bot.logs()
     assert "ERROR" not in logs
     assert len([line for line in logs.splitlines() if "cannot be reached" in line]) == 1, logs
+
+
+async def test_one_chats_flood_limit_does_not_hold_up_another_chat(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """A 429 with retry_after=20 for one chat made another patient wait 19.6 s: it pauses that chat only."""
+    ann, bob = server.user(2106, "Ann"), server.user(2107, "Bob")
+    limited = server.faults.rate_limit("sendMessage", retry_after=4, times=1, chat=ann.id)
+    await ann.send("/help")
+    await server.wait_for_call("sendMessage", where=lambda c: c.status == 429)
+    await bob.send("/help")
+    await bob.wait_for("I ask a few questions", timeout=3)  # while Ann's chat waits out its 4 s
+    assert not ann.messages
+    await ann.wait_for("I ask a few questions", timeout=10)  # and Ann's reply comes once, after it
+    assert limited.hits == 1
+    assert len(ann.messages) == 1
+
+
+async def test_a_hundred_stickers_get_three_replies_not_a_hundred(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """Replies to what is not an answer (stickers, photos, unknown commands) are throttled per chat: the
+    first three in a row are answered, then the bot is quiet until the patient writes or taps."""
+    ann = server.user(2108, "Ann")
+    for _ in range(100):
+        await ann.send_sticker()
+    await ann.wait_for("I can only read text")
+    async with asyncio.timeout(20):  # every sticker confirmed, so every one was handled or is in hand
+        while server.updates.pending:
+            await server.call_arrived.wait(0.5)
+    await ann.send("start")
+    await ann.wait_for("Example check")  # a text is answered as usual
+    assert sum(m.shows("I can only read text") for m in ann.messages) == 3
+    await ann.wait_for("Hi!")
+    await ann.send_sticker()  # after an answer, a sticker is answered again
+    await ann.wait_for("I can only read text")
