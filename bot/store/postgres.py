@@ -57,6 +57,8 @@ ON CONFLICT (chat_id) DO UPDATE SET
 """
 _PURGE = "DELETE FROM sessions WHERE updated_at < now() - make_interval(secs => %s)"
 CONNECT_TIMEOUT = 5  # seconds to reach the server
+VACUUM_AFTER = 1.0  # seconds from an erasure to the vacuum that makes it final, for all erasures meanwhile
+VACUUM_TIMEOUT = 300.0  # seconds a vacuum may take (it skips pages that hold no dead rows)
 POOL_SIZE = 16  # connections: twice the updates handled at once, so a held chat never starves the others
 # A hung instance must not hold a chat for ever; the server ends a statement that outlives the deadline.
 _SESSION_SETTINGS = (
@@ -91,6 +93,7 @@ class PostgresStore:
             timeout=STORE_TIMEOUT,
         )
         self._opened: asyncio.Task[None] | None = None
+        self._vacuum: asyncio.Task[None] | None = None
 
     async def update(
         self,
@@ -124,15 +127,40 @@ class PostgresStore:
             await db.execute("DELETE FROM sessions WHERE chat_id = %s", (chat_id,))
 
         await self._run(delete)
+        self._vacuum_soon()
 
     async def purge_older_than(self, days: float) -> int:
         async def purge(db: Connection) -> int:
             return (await db.execute(_PURGE, (days * 86400,))).rowcount
 
-        return await self._run(purge)
+        removed = await self._run(purge)
+        if removed:
+            self._vacuum_soon()
+        return removed
 
     async def close(self) -> None:
+        if self._vacuum is not None:  # an erasure just before stopping is still made final
+            await asyncio.wait([self._vacuum], timeout=STORE_TIMEOUT)
         await self._pool.close()
+
+    def _vacuum_soon(self) -> None:
+        """A deleted row stays readable in its page (a dead tuple) until VACUUM removes it, and autovacuum
+        waits for a fifth of the table to change: vacuum the table VACUUM_AFTER seconds after an erasure,
+        once for all the erasures of that moment."""
+        if self._vacuum is None or self._vacuum.done():
+            self._vacuum = asyncio.ensure_future(self._vacuum_table())
+
+    async def _vacuum_table(self) -> None:
+        await asyncio.sleep(VACUUM_AFTER)
+        try:
+            async with asyncio.timeout(VACUUM_TIMEOUT), self._pool.connection() as db:
+                await db.execute("SET statement_timeout = 0")
+                await db.execute("VACUUM sessions")  # outside a transaction: the connection autocommits
+                await _configure(db)  # the timeouts again, before the pool lends it to an update
+        except (TimeoutError, psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            log.warning(
+                "vacuum after an erasure failed (%s); the next erasure tries again", type(error).__name__
+            )
 
     async def _run(self, work: Callable[[Connection], Awaitable[T]]) -> T:
         """`work` in one transaction, within STORE_TIMEOUT; StoreUnavailableError when the database is down,
