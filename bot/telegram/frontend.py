@@ -15,7 +15,7 @@ import logging
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import (
@@ -52,6 +52,7 @@ from bot.problems import Problem
 from bot.store import SessionStore, StoreUnavailableError
 from bot.store.retention import PURGE_EVERY, purge, purge_regularly
 from bot.telegram.limits import PerChatLimiter
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.retries import RetryingLimiter
 from bot.telegram.updates import UpdatesTransport
 from bot.texts import (
@@ -73,9 +74,6 @@ from bot.texts import (
 log = logging.getLogger("clinic_bot")
 
 
-# Updates handled at once. More only queue up in httpx's connection pool, whose scans grow with the
-# queue: with 200 users at once, 8 served about twice as many updates per second as no limit.
-CONCURRENT_UPDATES = 8
 NON_ANSWERS = 3  # replies to things in a row that are not answers (stickers ...); then quiet until one is
 
 
@@ -117,7 +115,6 @@ class TelegramFrontEnd:
         # The last message given its last form (answered, or its buttons taken off), not to edit it again.
         self._final: RecentChats = RecentChats()
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
-        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def build(self, request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
@@ -137,8 +134,8 @@ class TelegramFrontEnd:
             # Not parse_mode: python-telegram-bot would add it to editMessageReplyMarkup too, which does
             # not take it; `_say` and `_edit` give it.
             .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
-            # Different chats are served at once; one chat's updates are ordered by a lock.
-            .concurrent_updates(CONCURRENT_UPDATES)
+            # Different chats are served at once; one chat's updates one at a time, in order.
+            .concurrent_updates(PerChatOrder())
             # Telegram's flood limits, per chat, so that one chat's 429 pauses that chat only. Calls that
             # fail with a 5xx, a timeout or a lost connection are retried around it.
             .rate_limiter(RetryingLimiter(PerChatLimiter()))
@@ -241,8 +238,7 @@ class TelegramFrontEnd:
     async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start and /restart: a short welcome with the disclaimer, then the first question."""
         chat = _chat_id(update)
-        async with self._lock(chat):
-            await self._welcome(context, chat, update.update_id)
+        await self._welcome(context, chat, update.update_id)
 
     async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int, update_id: int) -> None:
         reply = await self.conversations.start(chat, update_id=update_id)
@@ -255,25 +251,23 @@ class TelegramFrontEnd:
 
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
-        async with self._lock(chat):
-            await self._send(context, chat, await self.conversations.back(chat, update_id=update.update_id))
+        await self._send(context, chat, await self.conversations.back(chat, update_id=update.update_id))
 
     async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed answer: matched by the engine, or the same question again with a hint."""
         chat = _chat_id(update)
         message = update.effective_message
         text = message.text if message else None
-        async with self._lock(chat):
-            if await self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
-                await self._welcome(context, chat, update.update_id)
-                return
-            if message is not None and message.message_id < self._shown.get(chat, 0):
-                # Typed while an earlier question was on screen (that one was answered meanwhile, e.g. by a
-                # tap at the same moment): using it for the question now shown would answer unseen.
-                reply = dataclasses.replace(await self.conversations.current(chat), notice=TYPED_TOO_EARLY)
-            else:
-                reply = await self.conversations.text(chat, text or "", update_id=update.update_id)
-            await self._send(context, chat, reply)
+        if await self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
+            await self._welcome(context, chat, update.update_id)
+            return
+        if message is not None and message.message_id < self._shown.get(chat, 0):
+            # Typed while an earlier question was on screen (that one was answered meanwhile, e.g. by a
+            # tap at the same moment): using it for the question now shown would answer unseen.
+            reply = dataclasses.replace(await self.conversations.current(chat), notice=TYPED_TOO_EARLY)
+        else:
+            reply = await self.conversations.text(chat, text or "", update_id=update.update_id)
+        await self._send(context, chat, reply)
 
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tapped button. Every callback query is answered, or the button spins for a while."""
@@ -286,34 +280,30 @@ class TelegramFrontEnd:
             await _answer(query, None if chat is None else GROUP)
             return
         data = query.data or ""
-        async with self._lock(chat.id):  # taken before the first await, so taps keep their order
-            await _answer(query)
-            if data in (render.FORGET_YES, render.FORGET_NO):
-                await self._forget_answer(context, chat.id, query.message, data == render.FORGET_YES)
-                return
-            label, update_id = None, update.update_id
-            if data == render.BACK:
-                reply = await self.conversations.back(chat.id, update_id=update_id)
-            elif data == render.RESTART:
-                reply = await self.conversations.start(chat.id, update_id=update_id)
-            else:
-                step_id, _, option_id = data.partition(":")
-                reply, label = await self.conversations.choose(
-                    chat.id, step_id, option_id, update_id=update_id
-                )
-            message = query.message if isinstance(query.message, Message) else None
-            if message is not None:
-                # Keep the question readable in the chat, with the answer given, without buttons.
-                text = render.answered(message.text_html, label) if label else None
-                await self._edit(context, chat.id, message.message_id, text)
-                if self._open_keyboard.get(chat.id) == message.message_id:
-                    del self._open_keyboard[chat.id]
-            await self._send(context, chat.id, reply)
+        await _answer(query)
+        if data in (render.FORGET_YES, render.FORGET_NO):
+            await self._forget_answer(context, chat.id, query.message, data == render.FORGET_YES)
+            return
+        label, update_id = None, update.update_id
+        if data == render.BACK:
+            reply = await self.conversations.back(chat.id, update_id=update_id)
+        elif data == render.RESTART:
+            reply = await self.conversations.start(chat.id, update_id=update_id)
+        else:
+            step_id, _, option_id = data.partition(":")
+            reply, label = await self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)
+        message = query.message if isinstance(query.message, Message) else None
+        if message is not None:
+            # Keep the question readable in the chat, with the answer given, without buttons.
+            text = render.answered(message.text_html, label) if label else None
+            await self._edit(context, chat.id, message.message_id, text)
+            if self._open_keyboard.get(chat.id) == message.message_id:
+                del self._open_keyboard[chat.id]
+        await self._send(context, chat.id, reply)
 
     async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
-        async with self._lock(chat):
-            reply = await self.conversations.current(chat)
+        reply = await self.conversations.current(chat)
         why = reply.why or "This question helps me find the right advice for you."
         await _say(context.bot, chat, to_html(why))
 
@@ -448,20 +438,6 @@ class TelegramFrontEnd:
             log.info("edit skipped: %s", type(error).__name__)
         except TelegramError as error:  # failed even when retried; still send the reply
             log.warning("edit failed: %s", type(error).__name__)
-
-    @contextlib.asynccontextmanager
-    async def _lock(self, chat: int) -> AsyncIterator[None]:
-        """One update of a chat at a time, in arrival order; the lock goes when nobody waits."""
-        entry = self._locks.setdefault(chat, (asyncio.Lock(), [0]))
-        lock, users = entry
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._locks[chat]
 
     def _user_hash(self, update: object) -> str:
         user = update.effective_user if isinstance(update, Update) else None

@@ -25,9 +25,9 @@ log = logging.getLogger("clinic_bot")
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 BOT_RATE = 30.0  # requests a second for the whole bot (Telegram: about 30 messages a second)
-CHAT_BURST = 3  # messages sent to a chat at once (a welcome and a question; "typing..." and an advice in two)
-CHAT_PERIOD = 3.0  # ... then about one a second (Telegram: about one message a second per chat; edits and
-# callback answers are not messages, and are not held back)
+CHAT_BURST = 10  # messages sent to a chat at once: a whole conversation's worth when a patient taps fast
+CHAT_PERIOD = 10.0  # ... then one a second on average (Telegram: about one message a second per chat,
+# short bursts allowed); edits and callback answers are not messages, and are not held back
 RETRIES_AFTER_429 = 3
 CHATS_REMEMBERED = 10_000  # the limiters of the most recent chats, so memory stays bounded
 

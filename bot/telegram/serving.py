@@ -107,8 +107,8 @@ def _polling_failed(error: TelegramError) -> None:
 async def _webhook(app: Application, webhook: Webhook) -> AsyncIterator[None]:  # type: ignore[type-arg]
     async def handle(data: dict[str, Any]) -> None:
         update = read_update(data, app.bot)
-        if update is not None:
-            await app.process_update(update)
+        if update is not None:  # as polling does: in order per chat, within the concurrency limit
+            await app.update_processor.process_update(update, app.process_update(update))
 
     path = webhook.url.split("://", 1)[1].partition("/")[2]
     async with receiving(

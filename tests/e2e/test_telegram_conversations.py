@@ -194,3 +194,19 @@ async def test_a_double_tap_and_stale_taps_send_no_edit_that_changes_nothing(
     await alice.wait_for("Hi!")
     unchanged = [c for c in server.calls if c.description and "not modified" in c.description]
     assert unchanged == []
+
+
+async def test_every_update_of_a_chat_is_handled_in_order_commands_too(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """Only the handlers that took a per-chat lock were ordered: /help sent after a slow tap overtook it."""
+    alice = server.user(1012, "Alice")
+    await alice.send_command("/start")
+    await alice.wait_for("Hi!")
+    server.faults.slow("answerCallbackQuery", seconds=1.0, times=1)
+    await alice.tap("Start")
+    await alice.send("/help")
+    await alice.wait_for("I ask a few questions")
+    said = [m.plain_text for m in alice.messages]
+    question = next(i for i, text in enumerate(said) if "trouble breathing" in text)
+    assert question < next(i for i, text in enumerate(said) if "I ask a few questions" in text), said
