@@ -33,10 +33,10 @@ from bot.library import DialogLibrary
 from bot.store import SqliteStore
 from bot.telegram.frontend import TelegramFrontEnd
 from bot.telegram.limits import PerChatLimiter
-from bot.testing import DEFAULT_TOKEN, BotApiServer
-from bot.testing.chats import Chat
-from bot.testing.errors import ApiError
-from bot.testing.methods import Params
+from testkit import DEFAULT_TOKEN, BotApiServer
+from testkit.chats import Chat
+from testkit.errors import ApiError
+from testkit.methods import Params
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALOG = load_dialog(ROOT / "dialogs" / "example.yaml")

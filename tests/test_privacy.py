@@ -21,7 +21,7 @@ from bot.problems import ConfigError
 from bot.store import SqliteStore
 from bot.store.retention import purge_regularly
 from bot.telegram.logs import LogHygiene
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:TEST-local-bot-api-token"  # noqa: S105 - the local test server's fake token

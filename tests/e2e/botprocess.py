@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer, ScriptedUser
 from bot.texts import TRY_LATER
+from testkit import BotApiServer, ScriptedUser
 
 
 async def _at_the_first_question(user: ScriptedUser) -> None:

@@ -13,7 +13,7 @@ import pytest
 from botprocess import BotProcess
 from patients import BOOK, HOME, stored_answers, walk
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 # Ids of 5 bytes, as SQLite stores an integer of that size: their bytes are easy to find in the file.
 KIM = 0x7A_3C_91_E4_2B

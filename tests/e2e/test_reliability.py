@@ -17,7 +17,7 @@ from pathlib import Path
 from botprocess import BotProcess
 from patients import SCRIPTS, Script, persevere, stored_answers, walk
 
-from bot.testing import BotApiServer, ChatMessage, Fault, ScriptedUser
+from testkit import BotApiServer, ChatMessage, Fault, ScriptedUser
 
 # The methods a conversation uses; getUpdates has PTB's own retry loop and is faulted separately.
 SENDING = (

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 SECRET = "a-long-random-test-secret"  # noqa: S105 - a test value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 
 async def test_start_shows_the_disclaimer_then_the_first_question_with_buttons(

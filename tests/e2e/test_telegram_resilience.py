@@ -7,7 +7,7 @@ import sqlite3
 
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer, ChatMessage, ScriptedUser
+from testkit import BotApiServer, ChatMessage, ScriptedUser
 
 
 async def _to_how_long(user: ScriptedUser, question: str = "How long") -> ChatMessage:
