@@ -23,6 +23,8 @@ from bot.webhook import receiving
 
 log = logging.getLogger("clinic_bot")
 
+STOP_POLLING_WITHIN = 3.0  # seconds polling gets to stop (and confirm the updates in hand) on SIGTERM
+
 
 def run_bot(config: Config, library: DialogLibrary, store: SessionStore) -> None:
     """Serve until stopped (Ctrl-C or SIGTERM): long polling, or webhook when configured.
@@ -92,9 +94,11 @@ async def _polling(app: Application) -> AsyncIterator[None]:  # type: ignore[typ
     try:
         yield
     finally:
-        # After a refused token the polling task ended with InvalidToken, which stopping raises again.
-        with contextlib.suppress(TelegramError):
-            await updater.stop()
+        # After a refused token the polling task ended with InvalidToken, which stopping raises again. While
+        # getUpdates keeps failing, python-telegram-bot's retry loop sleeps up to 30 s before it notices it
+        # should stop: it is cut short, so that SIGTERM ends the bot within seconds.
+        with contextlib.suppress(TelegramError, TimeoutError):
+            await asyncio.wait_for(updater.stop(), STOP_POLLING_WITHIN)
 
 
 def _polling_failed(error: TelegramError) -> None:

@@ -121,15 +121,17 @@ async def test_when_telegram_stops_accepting_the_token_the_bot_exits_with_one_cl
 async def test_sigterm_ends_the_bot_within_seconds_while_getting_updates_keeps_failing(
     server: BotApiServer, tmp_path: Path
 ) -> None:
+    """python-telegram-bot's retry loop sleeps ever longer (1 s, then half as long again each time, up to
+    30 s) and only then sees it should stop: a bot left failing for a minute took 30 s to end."""
     server.faults.server_error("getUpdates", status=502)
     bot = BotProcess(server, tmp_path, "example")
     await bot.start()
-    async with asyncio.timeout(10):  # a second failed poll: the bot is in python-telegram-bot's backoff
-        while len([c for c in server.calls_to("getUpdates") if c.status == 502]) < 2:
+    async with asyncio.timeout(20):  # the fifth failed poll: the loop now sleeps 5 s before the next
+        while len([c for c in server.calls_to("getUpdates") if c.status == 502]) < 5:
             await server.call_arrived.wait(1.0)
     assert bot.process is not None
     bot.process.terminate()
-    assert await bot.exited(timeout=8) == 0
+    assert await bot.exited(timeout=4.5) == 0  # less than the sleep it was in
     assert "Traceback" not in bot.logs()
 
 
