@@ -106,6 +106,9 @@ async def test_when_telegram_stops_accepting_the_token_the_bot_exits_with_one_cl
     await bot.start()
     try:
         server.faults.server_error("getUpdates", status=status)
+        await server.user(2109, "Ann").send(
+            "/help"
+        )  # ends the long poll in progress: the next one is refused
         code = await bot.exited()
     finally:
         await bot.stop()
@@ -169,13 +172,13 @@ async def test_one_chats_flood_limit_does_not_hold_up_another_chat(
 ) -> None:
     """A 429 with retry_after=20 for one chat made another patient wait 19.6 s: it pauses that chat only."""
     ann, bob = server.user(2106, "Ann"), server.user(2107, "Bob")
-    limited = server.faults.rate_limit("sendMessage", retry_after=4, times=1, chat=ann.id)
+    limited = server.faults.rate_limit("sendMessage", retry_after=8, times=1, chat=ann.id)
     await ann.send("/help")
     await server.wait_for_call("sendMessage", where=lambda c: c.status == 429)
     await bob.send("/help")
-    await bob.wait_for("I ask a few questions", timeout=3)  # while Ann's chat waits out its 4 s
+    await bob.wait_for("I ask a few questions")  # while Ann's chat waits out its 8 s
     assert not ann.messages
-    await ann.wait_for("I ask a few questions", timeout=10)  # and Ann's reply comes once, after it
+    await ann.wait_for("I ask a few questions", timeout=15)  # and Ann's reply comes once, after it
     assert limited.hits == 1
     assert len(ann.messages) == 1
 
