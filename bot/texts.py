@@ -1,15 +1,16 @@
 """What the bot says to patients, in one place, so wording is reviewed and changed without reading code."""
 
-COMMANDS = (
-    ("start", "Start the check"),
-    ("back", "Change your last answer"),
-    ("restart", "Start again from the beginning"),
-    ("why", "Why am I asked this?"),
-    ("help", "How this bot works"),
-    ("about", "Contact the clinic"),
-    ("privacy", "What is kept about you"),
-    ("forget", "Erase everything kept about you"),
-)
+# The command menu, as Telegram shows it; which handler serves each is in bot/telegram/frontend.py.
+MENU = {
+    "start": "Start the check",
+    "back": "Change your last answer",
+    "restart": "Start again from the beginning",
+    "why": "Why am I asked this?",
+    "help": "How this bot works",
+    "about": "Contact the clinic",
+    "privacy": "What is kept about you",
+    "forget": "Erase everything kept about you",
+}
 HELP = (
     "I ask a few questions about your symptoms and then tell you when to see a doctor.\n\n"
     "Tap a button, or type the answer or its number.\n"

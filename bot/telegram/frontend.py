@@ -15,7 +15,7 @@ import logging
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import (
@@ -56,7 +56,6 @@ from bot.telegram.ordering import PerChatOrder
 from bot.telegram.retries import RetryingLimiter
 from bot.telegram.updates import UpdatesTransport
 from bot.texts import (
-    COMMANDS,
     EDITED,
     FAILED,
     FORGET_ASK,
@@ -64,6 +63,7 @@ from bot.texts import (
     GROUP,
     HELP,
     KEPT,
+    MENU,
     NOT_TEXT,
     PRIVACY,
     TRY_LATER,
@@ -72,6 +72,7 @@ from bot.texts import (
 )
 
 log = logging.getLogger("clinic_bot")
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 NON_ANSWERS = 3  # replies to things in a row that are not answers (stickers ...); then quiet until one is
@@ -153,18 +154,8 @@ class TelegramFrontEnd:
         app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, self._ignore))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
         app.add_handler(MessageHandler(~private, self._group))
-        commands: Sequence[tuple[str, Callable[..., object]]] = (
-            ("start", self._start),
-            ("restart", self._start),
-            ("back", self._back),
-            ("why", self._why),
-            ("help", self._help),
-            ("about", self._about),
-            ("privacy", self._privacy),
-            ("forget", self._forget),
-        )
-        for name, callback in commands:
-            app.add_handler(CommandHandler(name, callback, filters=private))  # type: ignore[arg-type]
+        for name, _text, callback in self._commands():
+            app.add_handler(CommandHandler(name, callback, filters=private))
         app.add_handler(CallbackQueryHandler(self._button))
         app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._text))
         app.add_handler(MessageHandler(filters.COMMAND, self._unknown_command))
@@ -173,10 +164,24 @@ class TelegramFrontEnd:
         app.add_error_handler(self._error)
         return app
 
+    def _commands(self) -> tuple[tuple[str, str, Handler], ...]:
+        """The one table of the patients' commands: the menu Telegram shows, and the handler of each."""
+        handlers: dict[str, Handler] = {
+            "start": self._start,
+            "back": self._back,
+            "restart": self._start,
+            "why": self._why,
+            "help": self._help,
+            "about": self._about,
+            "privacy": self._privacy,
+            "forget": self._forget,
+        }
+        return tuple((name, MENU[name], handler) for name, handler in handlers.items())
+
     async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
         self._bot = app.bot
         try:
-            await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+            await app.bot.set_my_commands([BotCommand(name, text) for name, text, _ in self._commands()])
         except TelegramError as error:  # the command menu is a convenience: serve without it
             log.warning("could not set the command menu: %s", type(error).__name__)
         self._background(watch(self.library, self._tell_admins_refused, self._stop_watching))
