@@ -94,6 +94,7 @@ class PostgresStore:
         )
         self._opened: asyncio.Task[None] | None = None
         self._vacuum: asyncio.Task[None] | None = None
+        self._abandoned: set[asyncio.Future[Any]] = set()  # transactions past their deadline, ending
 
     async def update(
         self,
@@ -163,18 +164,36 @@ class PostgresStore:
             )
 
     async def _run(self, work: Callable[[Connection], Awaitable[T]]) -> T:
-        """`work` in one transaction, within STORE_TIMEOUT; StoreUnavailableError when the database is down,
-        does not answer, or a connection broke mid-way (the transaction is then rolled back by the server,
-        unless it broke while committing: a retried update is recognised by its update id)."""
+        """`work` in one transaction, within STORE_TIMEOUT; StoreUnavailableError when the database is
+        down, does not answer, or a connection broke mid-way (the server then rolls the transaction back,
+        unless it broke while committing: an update tried again is recognised by its update id).
+
+        On the deadline the transaction is left to end in the background: psycopg, interrupted, first
+        asks the server to cancel the query and waits for that up to 10 s, which in a network partition
+        never comes, and the patient should not wait with it."""
+        attempt = asyncio.ensure_future(self._transaction(work))
         try:
             async with asyncio.timeout(STORE_TIMEOUT):
-                if self._opened is None:
-                    self._opened = asyncio.ensure_future(self._pool.open(wait=False))
-                await asyncio.shield(self._opened)
-                async with self._pool.connection() as db, db.transaction():
-                    return await work(db)
-        except (TimeoutError, psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
+                return await asyncio.shield(attempt)
+        except TimeoutError:
+            attempt.cancel()
+            self._abandoned.add(attempt)
+            attempt.add_done_callback(self._forget_abandoned)
+            raise StoreUnavailableError("no answer within the deadline") from None
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
             raise StoreUnavailableError(type(error).__name__) from None
+
+    async def _transaction(self, work: Callable[[Connection], Awaitable[T]]) -> T:
+        if self._opened is None:
+            self._opened = asyncio.ensure_future(self._pool.open(wait=False))
+        await asyncio.shield(self._opened)
+        async with self._pool.connection() as db, db.transaction():
+            return await work(db)
+
+    def _forget_abandoned(self, attempt: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(attempt)
+        if not attempt.cancelled():
+            attempt.exception()  # retrieved, so that asyncio does not report it: the update gave up already
 
 
 async def _configure(db: Connection) -> None:
