@@ -210,3 +210,10 @@ async def test_every_update_of_a_chat_is_handled_in_order_commands_too(
     said = [m.plain_text for m in alice.messages]
     question = next(i for i, text in enumerate(said) if "trouble breathing" in text)
     assert question < next(i for i, text in enumerate(said) if "I ask a few questions" in text), said
+
+
+async def test_the_bot_asks_telegram_only_for_the_updates_it_handles(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """It asked for every type (reactions, polls, members, ...), which Telegram then sent only to be ignored."""
+    assert server.updates.allowed_updates == {"message", "edited_message", "callback_query"}
