@@ -215,5 +215,5 @@ async def test_every_update_of_a_chat_is_handled_in_order_commands_too(
 async def test_the_bot_asks_telegram_only_for_the_updates_it_handles(
     server: BotApiServer, bot: BotProcess
 ) -> None:
-    """It asked for every type (reactions, polls, members, ...), which Telegram then sent only to be ignored."""
+    """It asked for every type (reactions, polls, members ...), which Telegram sent only to be ignored."""
     assert server.updates.allowed_updates == {"message", "edited_message", "callback_query"}
