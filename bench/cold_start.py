@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.launch import BASELINE, SHIPPED, launch
 from bench.results import Row, info
 from bench.stats import percentile
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 
 def measure(repeats: int) -> list[Row]:

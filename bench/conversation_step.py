@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import tempfile
 import time
@@ -19,6 +20,10 @@ from bot.store import SqliteStore
 
 def measure(chats: int, steps: int, seed: int = 3) -> list[Row]:
     """Time `steps` taps by `chats` chats in turn, as the Telegram handler makes them."""
+    return asyncio.run(_measure(chats, steps, seed))
+
+
+async def _measure(chats: int, steps: int, seed: int) -> list[Row]:
     engine = engine_for(shipped_dialog())
     dialog = engine.dialog
     rng = random.Random(seed)
@@ -28,22 +33,22 @@ def measure(chats: int, steps: int, seed: int = 3) -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(str(Path(folder) / "sessions.sqlite3"))
         conversations = Conversations(lambda: engine, store)
-        where = {chat: conversations.start(chat).step for chat in range(chats)}
+        where = {chat: (await conversations.start(chat)).step for chat in range(chats)}
         for turn in range(steps):
             chat = turn % chats
             step = dialog.steps[where[chat]]
             if step.kind is StepKind.OUTCOME:
-                where[chat] = conversations.start(chat).step
+                where[chat] = (await conversations.start(chat)).step
                 continue
             option = step.options[rng.randrange(len(step.options))]
             started = clock()
-            reply, _label = conversations.choose(chat, step.id, option.id)
+            reply, _label = await conversations.choose(chat, step.id, option.id)
             middle = clock()
             render.render(reply)
             drew.append(clock() - middle)
             chose.append(middle - started)
             where[chat] = reply.step
-        store.close()
+        await store.close()
     return [
         info(
             "tap handled by Conversations.choose, median",

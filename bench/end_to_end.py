@@ -1,6 +1,6 @@
 """End to end through the real PTB stack: scripted patients tap through conversations over HTTP.
 
-Each bot runs as its own process against a fresh local Bot API server (`bot.testing`), with the
+Each bot runs as its own process against a fresh local Bot API server (`testkit`), with the
 scripted users in this process. Times are taken at the server, on one clock:
 
 - delivered: when getUpdates hands the update to the bot;
@@ -27,8 +27,8 @@ from typing import Any
 from bench.launch import BASELINE, SHIPPED, UNTHROTTLED, launch
 from bench.results import Row, at_least, at_most, info
 from bench.stats import cpu_seconds, percentile, rss_bytes
-from bot.testing import BotApiServer, ChatMessage, ScriptedUser
-from bot.testing.updates import update_chat_id
+from testkit import BotApiServer, ChatMessage, ScriptedUser
+from testkit.updates import update_chat_id
 
 TARGET_RATIO = 0.9
 TARGET_P99_MS = 15.0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.sessions import ROOT, shipped_dialog
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 # What `bench` can start: the shipped command, the same with the flood cap lifted, and the yardstick.
 SHIPPED = "clinic-bot"

@@ -6,6 +6,7 @@ Run as `python -m bench.memory stored|active COUNT` it prints one JSON object.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import sqlite3
@@ -20,7 +21,7 @@ from bench.results import Row, at_most, info
 from bench.sessions import engine_for, random_sessions, shipped_dialog
 from bench.stats import peak_rss_bytes, rss_bytes
 from bot.store import SqliteStore
-from bot.telegram_app import RecentChats
+from bot.telegram.frontend import RecentChats
 
 TARGET_STORED_MB = 20.0
 MB = 1024 * 1024
@@ -91,16 +92,22 @@ def stored(count: int) -> dict[str, float]:
         before = rss_bytes()
         peak_before = peak_rss_bytes()
         answers = 0
-        seconds = 0.0
-        for chat_id, session in enumerate(sessions, start=1):
-            answers += len(session.answers)
-            started = time.perf_counter()
-            store.update(chat_id, lambda _old, new=session: (new, None))
-            seconds += time.perf_counter() - started
+
+        async def write() -> float:
+            nonlocal answers
+            took = 0.0
+            for chat_id, session in enumerate(sessions, start=1):
+                answers += len(session.answers)
+                started = time.perf_counter()
+                await store.update(chat_id, lambda _old, new=session: (new, None))
+                took += time.perf_counter() - started
+            return took
+
+        seconds = asyncio.run(write())
         gc.collect()
         after = rss_bytes()
         peak = peak_rss_bytes()
-        store.close()
+        asyncio.run(store.close())
         db = sqlite3.connect(path)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = db.execute("PRAGMA page_size").fetchone()[0]

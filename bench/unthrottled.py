@@ -1,8 +1,8 @@
-"""`clinic-bot` with Telegram's flood cap lifted, to measure what the bot itself costs per update.
+"""`clinic-bot` with Telegram's flood caps lifted, to measure what the bot itself costs per update.
 
-The shipped bot sends through PTB's AIORateLimiter, whose default cap of 30 requests a second with a
-chat id (sendMessage, editMessageText, sendChatAction) keeps it under Telegram's limit, and so also
-caps any benchmark at about 14 taps a second. Everything else is the real `clinic-bot run`.
+The shipped bot sends through its per-chat limiter (bot/telegram/limits.py), whose caps of 30 requests a
+second and about one a second per chat keep it under Telegram's limits, and so also cap any benchmark.
+Everything else is the real `clinic-bot run`.
 
 Run: python -m bench.unthrottled --config FILE run
 """
@@ -10,22 +10,17 @@ Run: python -m bench.unthrottled --config FILE run
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-from telegram.ext import AIORateLimiter
-
-import bot.telegram_app
+import bot.telegram.frontend
 from bot.cli import main
+from bot.telegram.limits import PerChatLimiter
 
 
-class NoFloodCap(AIORateLimiter):
-    """The same limiter (retries after 429 included) without the overall requests-per-second cap."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["overall_max_rate"] = 0
-        super().__init__(*args, **kwargs)
+def no_flood_cap() -> PerChatLimiter:
+    """The same limiter (waiting out 429s included) without its caps."""
+    return PerChatLimiter(bot_rate=None, chat_burst=None)
 
 
 if __name__ == "__main__":
-    bot.telegram_app.AIORateLimiter = NoFloodCap  # type: ignore[misc]
+    bot.telegram.frontend.PerChatLimiter = no_flood_cap  # type: ignore[misc,assignment]
     sys.exit(main())

@@ -16,8 +16,7 @@ from bot.dialog.signoff import State
 from bot.problems import Problem
 
 REFUSED = "The dialog edit was refused; the last good version is still live."
-MAX_ROWS = 20  # of problems or changes; a Telegram message holds 4096 characters
-MAX_CHARS = 3500
+MAX_ROWS = 20  # of problems or changes; what fits one Telegram message is cut where it is sent
 
 
 def published(old: Dialog, new: Dialog, signed: State | None) -> str:
@@ -27,15 +26,15 @@ def published(old: Dialog, new: Dialog, signed: State | None) -> str:
         signoff_line(new, signed),
         *_changes(old, new, "What changed for patients:"),
     ]
-    return _fit(lines)
+    return "\n".join(lines)
 
 
 def refused(problems: Sequence[Problem], old: Dialog | None = None, new: Dialog | None = None) -> str:
     """An edit was refused; with the dialogs, what it would have changed (a sign-off refusal)."""
-    lines = [REFUSED, *_listed([str(p) for p in problems])]
+    lines = [REFUSED, *(str(p) for p in problems)]  # all: where it is sent, it is cut to fit
     if old is not None and new is not None:
         lines += _changes(old, new, "What the edit would change for patients:")
-    return _fit(lines)
+    return "\n".join(lines)
 
 
 def unsigned_problem(dialog: Dialog, signed: State) -> Problem:
@@ -76,7 +75,7 @@ def at_start(dialog: Dialog, today: datetime.date) -> str | None:
     late = overdue(dialog, today)
     if not late:
         return None
-    return _fit([f"Dialog {dialog.id}: {len(late)} clinical review(s) overdue.", *_listed(late)])
+    return "\n".join([f"Dialog {dialog.id}: {len(late)} clinical review(s) overdue.", *_listed(late)])
 
 
 def _changes(old: Dialog, new: Dialog, title: str) -> list[str]:
@@ -89,8 +88,3 @@ def _changes(old: Dialog, new: Dialog, title: str) -> list[str]:
 def _listed(rows: Sequence[str]) -> list[str]:
     more = [f"... and {len(rows) - MAX_ROWS} more"] if len(rows) > MAX_ROWS else []
     return [*rows[:MAX_ROWS], *more]
-
-
-def _fit(lines: Sequence[str]) -> str:
-    text = "\n".join(lines)
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 4].rstrip() + "\n..."

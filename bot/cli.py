@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
+import importlib.metadata
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,24 +31,37 @@ from bot.problems import ConfigError, LoadError
 from bot.scenarios import engines_by_id, record, run_files, summary
 from bot.store import StoreError, open_store
 
+# The shape of a token from @BotFather: the bot's id, a colon, the secret. Checked before Telegram is asked,
+# so that a pasted token with quotes, spaces or the "bot" of the API's URL gets a clear word.
+TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clinic-bot",
         description="A Telegram symptom-check bot for clinics, driven by YAML dialogs.",
     )
-    parser.add_argument("--config", type=Path, help="config.yaml (default: the embedded defaults)")
+    config_help = "config.yaml (default: the embedded defaults)"
+    parser.add_argument("--config", type=Path, help=config_help)
+    parser.add_argument("--version", action="version", version=f"clinic-bot {_version()}")
+    # `--config` is also taken after the command, as people type it (`clinic-bot run --config FILE`);
+    # SUPPRESS keeps a subcommand that was not given it from resetting the one given before.
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=config_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command = functools.partial(commands.add_parser, parents=[after])
     dialog_help = "a dialog file or id (default: the configured one)"
 
-    validate = commands.add_parser(
-        "validate", help="check dialog files, with the safety proof; exit 1 if any is wrong"
-    )
+    validate = command("validate", help="check dialog files, with the safety proof; exit 1 if any is wrong")
     validate.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="dialog files or folders of them"
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="dialog files or folders of them (default: the configured dialogs folder)",
     )
 
-    chat = commands.add_parser("chat", help="try a dialog in the terminal, without Telegram")
+    chat = command("chat", help="try a dialog in the terminal, without Telegram")
     chat.add_argument("dialog", nargs="?", help=dialog_help)
     chat.add_argument(
         "--json",
@@ -55,15 +72,15 @@ def _parser() -> argparse.ArgumentParser:
         "--record", type=Path, metavar="FILE", help="add each finished check to this scenario file"
     )
 
-    graph = commands.add_parser("graph", help="draw the flow of a dialog (Mermaid, or --format dot)")
+    graph = command("graph", help="draw the flow of a dialog (Mermaid, or --format dot)")
     graph.add_argument("dialog", nargs="?", help=dialog_help)
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
 
-    outcomes = commands.add_parser("outcomes", help="every way to reach each outcome, for clinical sign-off")
+    outcomes = command("outcomes", help="every way to reach each outcome, for clinical sign-off")
     outcomes.add_argument("dialog", nargs="?", help=dialog_help)
     outcomes.add_argument("--format", choices=("markdown", "csv"), default="markdown")
 
-    diff = commands.add_parser("diff", help="answer paths whose advice differs between two versions")
+    diff = command("diff", help="answer paths whose advice differs between two versions")
     diff.add_argument("old", type=Path, help="the dialog file as it was")
     diff.add_argument("new", type=Path, help="the dialog file as it is now")
     diff.add_argument(
@@ -78,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         "--by", required=True, metavar="NAME", help='the clinician who reviewed it: "Name, role"'
     )
 
-    test = commands.add_parser("test", help="run scenario files (answers -> expected advice)")
+    test = command("test", help="run scenario files (answers -> expected advice)")
     test.add_argument(
         "paths",
         nargs="*",
@@ -87,8 +104,8 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario files or folders (default: dialogs/scenarios)",
     )
 
-    commands.add_parser("schema", help="print the JSON Schema of the dialog format")
-    commands.add_parser("run", help="serve patients in Telegram (needs a token and a config file)")
+    command("schema", help="print the JSON Schema of the dialog format")
+    command("run", help="serve patients in Telegram (needs a token and a config file)")
     return parser
 
 
@@ -218,18 +235,34 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(config: Config) -> int:
-    where = config.source if config.source != "the embedded defaults" else "config.yaml"
+    own_file = config.source != "the embedded defaults"
+    where, line = (config.source, 0) if own_file else ("clinic-bot run", 0)
+    if not own_file:
+        raise ConfigError.single(
+            where,
+            line,
+            "no config file: copy config.example.yaml to config.yaml, set the clinic's details and "
+            "emergency number, then run: clinic-bot --config config.yaml run",
+        )
     if not config.token:
         raise ConfigError.single(
             where,
-            1,
+            line,
             f"no Telegram token: set the environment variable {TOKEN_VARIABLE} (or telegram.token). "
             "To try the dialog without Telegram, run: clinic-bot chat",
+        )
+    if not TOKEN_SHAPE.fullmatch(config.token):
+        raise ConfigError.single(
+            where,
+            config.lines.get("telegram.token", 0) if TOKEN_VARIABLE not in os.environ else 0,
+            f"{TOKEN_VARIABLE if TOKEN_VARIABLE in os.environ else 'telegram.token'} does not look like a "
+            "token from @BotFather (digits, a colon, then letters, digits, _ or -, as in 123456789:AAE...); "
+            "copy it again, without quotes or spaces",
         )
     if not config.emergency_number_set:
         raise ConfigError.single(
             where,
-            1,
+            config.lines.get("clinic", 0),
             "clinic.emergency_number is not set: write the number your patients call in an "
             'emergency (for example "911") into your config file; the bot will not guess it. '
             "Start from config.example.yaml and pass it with --config",
@@ -242,7 +275,7 @@ def _serve(config: Config) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.telegram_app import run_bot  # noqa: PLC0415 - only `run` needs telegram; other commands start faster
+    from bot.telegram import run_bot  # noqa: PLC0415 - only `run` needs telegram; other commands start faster
 
     try:
         store = open_store(config.storage_url)
@@ -251,14 +284,15 @@ def _serve(config: Config) -> int:
             where,
             config.lines.get("storage.url", 1),
             f"storage.url: cannot open the session store ({error}); "
-            "check the address and that the server runs",
+            + (
+                "check that the bot's user may write the file and its folder"
+                if config.storage_url.startswith("sqlite:")
+                else "check the address and that the server runs"
+            ),
         ) from None
     for warning in library.warnings():
         logging.getLogger("clinic_bot").warning("%s", warning)
-    try:
-        run_bot(config, library, store)
-    finally:
-        store.close()
+    run_bot(config, library, store)  # which closes the store when it stops
     return 0
 
 
@@ -268,6 +302,13 @@ def _relative(path: Path) -> Path:
         return path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return path
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("clinic-bot")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _find_dialog(config: Config, name: str | None) -> Dialog:
@@ -300,7 +341,8 @@ def _yaml_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    files = _yaml_files(args.paths)
+    paths = args.paths or [load_config(args.config).dialogs_dir]
+    files = _yaml_files(paths)
     failed = False
     for path in files:
         if is_signoff_file(path):
@@ -328,7 +370,7 @@ def _validate(args: argparse.Namespace) -> int:
             print(error, file=sys.stderr)
             failed = True
     if not files:
-        print(f"no dialog files (*.yaml) found in {', '.join(map(str, args.paths))}", file=sys.stderr)
+        print(f"no dialog files (*.yaml) found in {', '.join(map(str, paths))}", file=sys.stderr)
         return 1
     return 1 if failed else 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ _WEBHOOK_KEYS = {"url", "listen", "port", "secret_token"}
 _STORAGE_KEYS = {"url"}
 _CLINIC_KEYS = {"name", "phone", "booking_url", "emergency_number"}
 _PRIVACY_KEYS = {"retention_days"}
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # setWebhook's rule for secret_token
+_SECRET_RULE = "1 to 256 letters, digits, _ or -"  # noqa: S105 - a rule, not a secret
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Webhook:
     url: str
     listen: str
     port: int
-    secret_token: str | None
+    secret_token: str
 
     def __repr__(self) -> str:
         return f"Webhook(url={self.url!r}, listen={self.listen!r}, port={self.port})"
@@ -220,14 +223,33 @@ def _read_webhook(node: yaml.Node, r: Reader) -> Webhook | None:
             "http:// is accepted only for 127.0.0.1 or localhost, as with a local test server",
         )
         return None
-    listen = r.text(fields["listen"], "telegram.webhook.listen") if "listen" in fields else "0.0.0.0"  # noqa: S104
+    # Behind a reverse proxy or load balancer on the same machine by default; another address only when
+    # configured (e.g. this instance's own address behind a balancer).
+    listen = r.text(fields["listen"], "telegram.webhook.listen") if "listen" in fields else "127.0.0.1"
     port = r.integer(fields["port"], "telegram.webhook.port") if "port" in fields else 8443
-    secret = (
-        r.text(fields["secret_token"], "telegram.webhook.secret_token") if "secret_token" in fields else None
-    )
-    if url is None or listen is None or port is None:
+    secret = _read_secret(node, fields, r)
+    if url is None or listen is None or port is None or secret is None:
         return None
     return Webhook(url, listen, port, secret)
+
+
+def _read_secret(node: yaml.Node, fields: Mapping[str, yaml.Node], r: Reader) -> str | None:
+    """Required: without it anyone who finds the port can post taps into a patient's chat."""
+    if "secret_token" not in fields:
+        r.problem(
+            node,
+            f"telegram.webhook needs a secret_token ({_SECRET_RULE}): Telegram sends it with every update, "
+            "and the bot refuses posts without it",
+        )
+        return None
+    secret = r.text(fields["secret_token"], "telegram.webhook.secret_token")
+    if secret is not None and not _SECRET.fullmatch(secret):
+        r.problem(
+            fields["secret_token"],
+            f"telegram.webhook.secret_token should be {_SECRET_RULE} (Telegram allows no other characters)",
+        )
+        return None
+    return secret
 
 
 def _is_local_http(url: str) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.dialog.checks import MAX_MESSAGE_CHARS, callback_data
 from bot.dialog.engine import Reply
 from bot.dialog.model import DONE
-from bot.dialog.text import to_html
+from bot.dialog.text import telegram_length, to_html
 
 # Control buttons start with '!', which no step id can, so they never clash with answers.
 BACK = "!back"
@@ -59,35 +60,59 @@ def render(reply: Reply) -> list[Message]:
 
 
 def split_paragraphs(paragraphs: list[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Join paragraphs with blank lines into messages of at most `limit` characters.
+    """Join paragraphs with blank lines into messages of at most `limit`, as Telegram counts (UTF-16 code
+    units of the text once the HTML is parsed).
 
     Paragraph-level splits keep our HTML tags balanced; checks at load time keep each paragraph
     under the limit, and an over-long one is cut at line ends as a last resort.
     """
     pieces: list[str] = []
     for paragraph in paragraphs:
-        pieces += _cut(paragraph, limit) if len(paragraph) > limit else [paragraph]
+        pieces += _cut(paragraph, limit) if telegram_length(paragraph) > limit else [paragraph]
     messages: list[str] = []
     for piece in pieces:
-        if messages and len(messages[-1]) + 2 + len(piece) <= limit:
+        if messages and telegram_length(messages[-1]) + 2 + telegram_length(piece) <= limit:
             messages[-1] += "\n\n" + piece
         else:
             messages.append(piece)
     return messages or [""]
 
 
+def fit_lines(head: str, lines: Sequence[str], limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`head` (HTML) and as many plain `lines` as fit in one message, then how many were left out: an
+    admin notice must reach the admin, however many problems an edit has and however long their paths."""
+    text, room = head, limit - telegram_length(head) - len("\n... and 999999 more")
+    for shown, line in enumerate(lines):
+        room -= 1 + telegram_length(html.escape(line, quote=False))
+        if room < 0:
+            return f"{text}\n... and {len(lines) - shown} more"
+        text += "\n" + html.escape(line, quote=False)
+    return text
+
+
 def _cut(paragraph: str, limit: int) -> list[str]:
     out: list[str] = []
     for line in paragraph.split("\n"):
         rest = line
-        while len(rest) > limit:
-            out.append(rest[:limit])
-            rest = rest[limit:]
-        if out and len(out[-1]) + 1 + len(rest) <= limit:
+        while telegram_length(rest) > limit:
+            head = _prefix(rest, limit)
+            out.append(head)
+            rest = rest[len(head) :]
+        if out and telegram_length(out[-1]) + 1 + telegram_length(rest) <= limit:
             out[-1] += "\n" + rest
         else:
             out.append(rest)
     return out
+
+
+def _prefix(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` UTF-16 code units."""
+    units = 0
+    for end, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:end]
+    return text
 
 
 def answered(question_html: str, label: str) -> str:

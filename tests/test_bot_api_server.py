@@ -17,8 +17,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.testing import BotApiServer, Faults
-from bot.testing.html_text import HtmlError, parse_html
+from testkit import BotApiServer, Faults
+from testkit.html_text import HtmlError, parse_html
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the "

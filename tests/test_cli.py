@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.metadata
 import io
 import json
 import os
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -14,6 +17,7 @@ import pytest
 from dialog_helpers import DIALOGS, EXAMPLE, MINIMAL, ROOT, edit
 
 from bot.cli import main
+from bot.store import SqliteStore
 
 TIMEOUT = 30  # seconds; only reached when the bot hangs
 
@@ -293,4 +297,92 @@ def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"{config}:2: storage.url: cannot open the session store (connection to server at "
         '"127.0.0.1", port 1 failed: Connection refused); check the address and that the server runs'
+    ]
+
+
+def test_run_on_a_session_file_that_cannot_be_written_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    """Regression: a read-only SQLite file ended `run` in a traceback from the start-up purge.
+
+    The tests run as root, whom file modes do not stop, so the file is opened read-only (`mode=ro`) as
+    SQLite opens a file the bot's user may only read."""
+    (tmp_path / "dialogs").mkdir()
+    (tmp_path / "dialogs" / "example.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "storage:\n  url: sqlite:///sessions.sqlite3\ndialogs: dialogs\ndialog: example\n"
+        'clinic:\n  emergency_number: "911"\n',
+        encoding="utf-8",
+    )
+    asyncio.run(SqliteStore(str(tmp_path / "sessions.sqlite3")).close())
+    connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda path, **kw: connect(f"file:{path}?mode=ro", uri=True, **kw)
+    )
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHfake-token-of-the-right-shape-000000")
+    assert main(["--config", str(config), "run"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{config}:2: storage.url: cannot open the session store (attempt to write a readonly database); "
+        "check that the bot's user may write the file and its folder"
+    ]
+
+
+def _clinic_config(tmp_path):
+    (tmp_path / "dialogs").mkdir(exist_ok=True)
+    (tmp_path / "dialogs" / "example.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        'dialogs: dialogs\ndialog: example\nclinic:\n  emergency_number: "911"\n', encoding="utf-8"
+    )
+    return config
+
+
+def test_the_config_option_may_also_come_after_the_command(tmp_path, monkeypatch, capsys):
+    """`clinic-bot run --config FILE` is how people type it; it failed with a usage error."""
+    config = _clinic_config(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["graph", "--config", str(config)]) == main(["--config", str(config), "graph"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("flowchart") == 2
+    assert main(["run", "--config", str(config)]) == 1
+    assert capsys.readouterr().err.startswith(f"{config}:")  # the clinic's own file, not the defaults
+
+
+def test_version_prints_the_installed_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"clinic-bot {importlib.metadata.version('clinic-bot')}"
+
+
+def test_validate_without_a_path_checks_the_configured_dialogs_folder(tmp_path, capsys):
+    config = _clinic_config(tmp_path)
+    assert main(["--config", str(config), "validate"]) == 0
+    assert capsys.readouterr().out.startswith(f"{tmp_path / 'dialogs' / 'example.yaml'}: ok (")
+
+
+def test_run_without_a_config_file_says_so_without_naming_a_file_that_does_not_exist(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHfake-token-of-the-right-shape-000000")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert "config.yaml:" not in err
+    assert err.startswith("clinic-bot run: no config file")
+    assert "--config" in err
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["bot123456789:AAH-abc", "123456789 AAH-abc", "'123456789:AAH-abc'", "123456789:AAH abc", "AAH-abc"],
+)
+def test_a_token_of_the_wrong_shape_is_refused_before_telegram_is_asked(tmp_path, monkeypatch, capsys, token):
+    """A pasted token with quotes, a space or the 'bot' of the URL: say so, and never print it."""
+    config = _clinic_config(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    assert main(["--config", str(config), "run"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"{config}: TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then "
+        "letters, digits, _ or -, as in 123456789:AAE...); copy it again, without quotes or spaces"
     ]

@@ -143,7 +143,25 @@ def test_a_webhook_url_must_be_https_except_on_this_machine(tmp_path):
         "http://localhost/telegram",
         "https://bot.clinic.example/t",
     ):
-        path = write_config(tmp_path, f"telegram:\n  webhook:\n    url: {url}\n    port: 9000\n")
+        path = write_config(
+            tmp_path, f"telegram:\n  webhook:\n    url: {url}\n    port: 9000\n    secret_token: s-3_c\n"
+        )
         webhook = load_config(path, environ={}).webhook
         assert webhook is not None
-        assert (webhook.url, webhook.listen, webhook.port) == (url, "0.0.0.0", 9000)  # noqa: S104
+        assert (webhook.url, webhook.listen, webhook.port) == (url, "127.0.0.1", 9000)
+
+
+def test_a_webhook_without_a_secret_token_is_refused_with_its_line(tmp_path):
+    """Without it anyone who finds the port can post taps into a patient's chat."""
+    path = write_config(tmp_path, "telegram:\n  webhook:\n    url: https://bot.clinic.example/t\n")
+    assert refusal(path) == (
+        f"{path}:3: telegram.webhook needs a secret_token (1 to 256 letters, digits, _ or -): Telegram "
+        "sends it with every update, and the bot refuses posts without it"
+    )
+    for bad in ("has space", "x" * 257, "semi;colon"):
+        text = f"telegram:\n  webhook:\n    url: https://bot.clinic.example/t\n    secret_token: {bad!s}\n"
+        path = write_config(tmp_path, text.replace("has space", '"has space"'))
+        assert refusal(path) == (
+            f"{path}:4: telegram.webhook.secret_token should be 1 to 256 letters, digits, _ or - "
+            "(Telegram allows no other characters)"
+        ), bad

@@ -22,20 +22,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-import bot.telegram_app
+import bot.telegram.frontend
 from bot.config import load_config
 from bot.dialog.engine import Answer, Session
 from bot.dialog.loader import load_dialog
 from bot.library import DialogLibrary
 from bot.store import SqliteStore
-from bot.telegram_app import TelegramFrontEnd
-from bot.testing import DEFAULT_TOKEN, BotApiServer
-from bot.testing.chats import Chat
-from bot.testing.errors import ApiError
-from bot.testing.methods import Params
+from bot.telegram.frontend import TelegramFrontEnd
+from bot.telegram.limits import PerChatLimiter
+from testkit import DEFAULT_TOKEN, BotApiServer
+from testkit.chats import Chat
+from testkit.errors import ApiError
+from testkit.methods import Params
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALOG = load_dialog(ROOT / "dialogs" / "example.yaml")
@@ -72,12 +73,10 @@ class InProcessRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-class Uncapped(AIORateLimiter):
-    """AIORateLimiter without its caps (30 calls a second, 20 a minute per group): thousands of updates
-    would take hours, and the same few groups come up again and again."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **{**kwargs, "overall_max_rate": 0, "group_max_rate": 0})
+def uncapped() -> PerChatLimiter:
+    """The flood limiter without its caps (30 calls a second, about 1 a second per chat): thousands of
+    updates would take hours, and the same few chats come up again and again."""
+    return PerChatLimiter(bot_rate=None, chat_burst=None)
 
 
 class Harness:
@@ -96,8 +95,11 @@ class Harness:
 
     def close(self) -> None:
         self.runner.run(self.app.shutdown())
+        self.runner.run(self.store.close())
         self.runner.close()
-        self.store.close()
+
+    def session(self, chat_id: int) -> Session | None:
+        return self.runner.run(self.store.load(chat_id))
 
     def feed(self, data: dict[str, Any]) -> None:
         """Process one update as PTB would after getUpdates, after making its chat exist at 'Telegram'."""
@@ -111,7 +113,7 @@ class Harness:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.telegram_app, "AIORateLimiter", Uncapped)
+        patch.setattr(bot.telegram.frontend, "PerChatLimiter", uncapped)
         running = Harness(tmp_path_factory.mktemp("fuzz"))
     yield running
     running.close()
@@ -298,15 +300,15 @@ def _check(harness: Harness, batch: list[dict[str, Any]], failures: pytest.LogCa
     failures.clear()  # records of an earlier example that failed must not fail this one
     for data in batch:
         chats = [chat["id"] for chat in _chats_in(data) if chat["type"] == "private"]
-        before = {chat: harness.store.load(chat) for chat in chats}
+        before = {chat: harness.session(chat) for chat in chats}
         harness.feed(data)
         for chat in _chats_in(data):
             if chat["type"] != "private":  # health questions stay private: nothing kept, no posts in channels
-                assert harness.store.load(chat["id"]) is None, data
+                assert harness.session(chat["id"]) is None, data
             if chat["type"] == "channel":
                 assert not harness.server.chat(chat["id"]).bot_messages(), data
         for chat in chats:
-            after = harness.store.load(chat)
+            after = harness.session(chat)
             got = None if after is None else after.answers
             assert got in _moves_allowed(before[chat], data), (data, before[chat], after)
             if after is not None:

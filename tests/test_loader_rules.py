@@ -295,15 +295,17 @@ def test_a_text_too_long_for_one_telegram_message_is_refused(write_dialog):
     )
 
 
-def test_message_length_counts_the_longest_placeholder_values_and_html_escapes(write_dialog):
-    """20 placeholders of up to 200 characters, and '&' that Telegram HTML sends as '&amp;'."""
-    short_text = "{clinic_name} " * 20 + "&" * 16
-    path = write_dialog(edit(MINIMAL, '"See a doctor today."', f'"{short_text}"'))
-    assert len(short_text) < 300
+def test_message_length_counts_the_longest_placeholder_values_as_telegram_counts(write_dialog):
+    """20 placeholders of up to 200 characters; Telegram counts UTF-16 code units of the text once its
+    HTML is parsed: an emoji counts 2, '&' (sent as '&amp;') and the bold markup's tags count nothing."""
+    text = "**{clinic_name}** " * 20 + "&" * 20 + "🙂" * 30
+    path = write_dialog(edit(MINIMAL, '"See a doctor today."', f'"{text}"'))
     assert refusal(path) == (
         f"{path}:27: step 'doctor': say: the text is too long for one Telegram message "
         "(4100 of 4096 characters); shorten it"
     )
+    fits = write_dialog(edit(MINIMAL, '"See a doctor today."', f'"{text[:-2]}"'))
+    assert load_dialog(fits).steps["doctor"].text == text[:-2]
 
 
 def test_a_label_of_60_characters_fits_on_a_button(write_dialog):
@@ -461,3 +463,12 @@ def test_a_label_that_is_only_a_number_is_refused(write_dialog):
 def test_an_unquoted_text_starting_with_stars_gets_a_hint_about_quotes(write_dialog):
     path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', "say: **Rest** at home."))
     assert refusal(path).endswith("(a text that starts with * (such as **bold**) must be put in quotes)")
+
+
+def test_bold_that_crosses_a_link_is_refused_since_telegram_refuses_the_message(write_dialog):
+    crossed = '"**Call [us** now]({booking_url})"'
+    path = write_dialog(edit(MINIMAL, '"See a doctor today."', crossed))
+    assert refusal(path) == (
+        f"{path}:27: step 'doctor': say: bold (**) and a link cross each other, which Telegram refuses; "
+        "end the bold before the link or after it, or put it inside the link text"
+    )

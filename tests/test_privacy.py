@@ -20,8 +20,8 @@ from bot.dialog.engine import Session
 from bot.problems import ConfigError
 from bot.store import SqliteStore
 from bot.store.retention import purge_regularly
-from bot.telegram_app import LogHygiene
-from bot.testing import BotApiServer
+from bot.telegram.logs import LogHygiene
+from testkit import BotApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:TEST-local-bot-api-token"  # noqa: S105 - the local test server's fake token
@@ -69,19 +69,19 @@ async def test_the_purge_runs_again_and_again_until_the_bot_stops(tmp_path: Path
     stop = asyncio.Event()
     purging = asyncio.create_task(purge_regularly(store, 30, stop, every=0.05))
     for chat in (1, 2, 3):
-        store.save(chat, SESSION)
+        await store.save(chat, SESSION)
     with sqlite3.connect(path) as db:  # chat 1 is 31 days old, chat 2 a day short of the limit
         db.execute("UPDATE sessions SET updated_at = ? WHERE chat_id = 1", (time.time() - 31 * 86400,))
         db.execute("UPDATE sessions SET updated_at = ? WHERE chat_id = 2", (time.time() - 29 * 86400,))
     async with asyncio.timeout(5):
-        while store.load(1) is not None:
+        while await store.load(1) is not None:
             await asyncio.sleep(0.02)
-    assert store.load(2) is not None
-    assert store.load(3) is not None
+    assert await store.load(2) is not None
+    assert await store.load(3) is not None
     stop.set()
     async with asyncio.timeout(1):
         await purging
-    store.close()
+    await store.close()
 
 
 def test_the_token_is_masked_in_any_log_record(caplog: pytest.LogCaptureFixture) -> None:

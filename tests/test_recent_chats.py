@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram_app import RecentChats
+from bot.telegram.frontend import RecentChats
 
 
 def test_only_the_most_recent_chats_are_remembered() -> None:

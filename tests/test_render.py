@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.dialog.engine import Outcome, Reply
 from bot.dialog.model import Option, Urgency
-from bot.render import BACK, RESTART, answered, render, split_paragraphs
+from bot.dialog.text import telegram_length, to_html
+from bot.render import BACK, RESTART, answered, fit_lines, render, split_paragraphs
 
 
 def _option(option_id: str, label: str) -> Option:
@@ -70,3 +71,46 @@ def test_an_answered_question_shows_the_answer_given() -> None:
     assert (
         answered("Is it <b>bad</b>?", "Yes & no") == "Is it <b>bad</b>?\n\n<i>Your answer: Yes &amp; no</i>"
     )
+
+
+def test_messages_are_split_by_what_telegram_counts_utf16_code_units_of_the_text() -> None:
+    """1,500 emoji are 1,500 characters to Python but 3,000 code units to Telegram."""
+    blocks = ("🙂" * 1500, "🙂" * 1500, "🙂" * 1500)
+    messages = render(_reply(blocks))
+    assert [telegram_length(m.html) for m in messages] == [3000, 3000, 3000]
+    assert [telegram_length(p) for p in split_paragraphs(["🙂" * 3000])] == [4096, 1904]
+
+
+def test_an_admin_notice_lists_the_lines_that_fit_and_says_how_many_more() -> None:
+    lines = [f"dialogs/example.yaml:{n}: step 'x{n}' is never reached & 🙂" for n in range(1000)]
+    text = fit_lines("<b>Refused</b>", lines)
+    assert telegram_length(text) <= 4096
+    shown = text.count("is never reached")
+    assert 50 < shown < 1000
+    assert text.endswith(f"... and {1000 - shown} more")
+    assert "&amp;" in text
+    assert fit_lines("<b>Refused</b>", lines[:3]) == "<b>Refused</b>\n" + "\n".join(lines[:3]).replace(
+        "&", "&amp;"
+    )
+
+
+def test_bold_and_links_nest_as_telegram_requires() -> None:
+    assert to_html("**See [the page](https://a.example/?x=1&y=2) today**") == (
+        '<b>See <a href="https://a.example/?x=1&amp;y=2">the page</a> today</b>'
+    )
+    assert to_html("[**Book** now](https://a.example)") == '<a href="https://a.example"><b>Book</b> now</a>'
+
+
+def test_crossed_bold_and_link_markup_never_becomes_crossed_tags() -> None:
+    """`<b>a <a>b</b> c</a>` makes Telegram refuse the whole message ("can't parse entities")."""
+    rendered = to_html("**Call [us** now](https://a.example)")
+    assert "<b>" not in rendered or rendered.index("</b>") < rendered.index("<a ")
+    assert rendered.count("<a ") == rendered.count("</a>") == 1
+
+
+def test_phone_and_mail_links_are_written_out_for_telegram_to_link() -> None:
+    """Telegram drops tel: links and rewrites mailto: ones; it links a number or an address by itself."""
+    assert to_html("[Call us](tel:+15550100) or [mail](mailto:desk@clinic.example)") == (
+        "Call us (+15550100) or mail (desk@clinic.example)"
+    )
+    assert to_html("[+15550100](tel:+15550100)") == "+15550100"

@@ -85,6 +85,56 @@ async def test_posts_without_the_secret_or_an_update_are_refused(
     assert not handler.started
 
 
+async def _status_of_headers(url: str, headers: dict[str, str]) -> int:
+    """Send only a request's headers (the body never comes); the status the receiver answers with."""
+    parts = url.removeprefix("http://").partition("/")
+    host, _, port = parts[0].partition(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    lines = [f"POST /{parts[2]} HTTP/1.1", f"Host: {parts[0]}", *(f"{k}: {v}" for k, v in headers.items())]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    try:
+        async with asyncio.timeout(5):
+            status_line = await reader.readline()
+    finally:
+        writer.close()
+    return int(status_line.split()[1]) if status_line else 0
+
+
+@pytest.mark.parametrize(
+    ("secret", "length", "status"),
+    [
+        ("wrong", 60_000_000, 403),  # refused on its headers: the 60 MB are never read
+        (SECRET, 60_000_000, 413),  # far beyond any update
+    ],
+)
+async def test_a_post_is_judged_on_its_headers_before_its_body_is_read(
+    secret: str, length: int, status: int
+) -> None:
+    handler = Handler()
+    async with receiver(handler) as url:
+        headers = {SECRET_HEADER: secret, "Content-Type": "application/json", "Content-Length": str(length)}
+        assert await _status_of_headers(url, headers) == status
+    assert not handler.started
+
+
+async def test_a_chunked_body_bigger_than_an_update_can_be_is_refused() -> None:
+    """Sent in chunks, a body announces no length: it is counted as it arrives."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"update_id": 1, "padding": "'
+        for _ in range(30):  # 1.5 MB
+            yield b"x" * 50_000
+        yield b'"}'
+
+    handler = Handler()
+    async with receiver(handler) as url, aiohttp.ClientSession() as client:
+        async with client.post(url, data=chunks(), headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 413
+        assert await _post(url, {"update_id": 2}) == 200
+    assert handler.handled == [2]
+
+
 async def test_a_stopping_receiver_finishes_the_updates_in_hand_and_sends_new_ones_back() -> None:
     """503 on a connection still open: Telegram delivers that update again, to another instance."""
     handler = Handler()

@@ -7,7 +7,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from bot.dialog import safety
 from bot.dialog.matching import normalise
 from bot.dialog.model import DONE, Dialog, Step, StepKind, Urgency, exits
-from bot.dialog.text import placeholder_problems, to_html, worst_case_values
+from bot.dialog.text import (
+    markup_problems,
+    placeholder_problems,
+    telegram_length,
+    to_html,
+    worst_case_values,
+)
 from bot.problems import Problem
 from bot.strict_yaml import did_you_mean as suggest
 
@@ -150,11 +156,11 @@ def patient_texts(dialog: Dialog) -> Iterator[tuple[int, str, str]]:
 def _texts(dialog: Dialog) -> Iterator[tuple[int, str]]:
     worst = worst_case_values()
     for line, what, text in patient_texts(dialog):
-        for message in placeholder_problems(text):
+        for message in [*placeholder_problems(text), *markup_problems(text)]:
             yield line, f"{what}: {message}"
             break
         else:
-            rendered = len(to_html(text.format_map(worst)))
+            rendered = telegram_length(to_html(text.format_map(worst)))
             if rendered > MAX_MESSAGE_CHARS:
                 yield (
                     line,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.store.contract import SessionStore, StoreError
+from bot.store.contract import UNREADABLE, SessionStore, StoreError, StoreUnavailableError
 from bot.store.sqlite import SqliteStore
 
 
@@ -22,4 +22,4 @@ def open_store(url: str) -> SessionStore:
     raise ValueError(f"unsupported storage url scheme: {url.split(':', 1)[0]}")
 
 
-__all__ = ["SessionStore", "SqliteStore", "StoreError", "open_store"]
+__all__ = ["UNREADABLE", "SessionStore", "SqliteStore", "StoreError", "StoreUnavailableError", "open_store"]

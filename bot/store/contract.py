@@ -11,14 +11,33 @@ from bot.dialog.engine import Answer, Session
 T = TypeVar("T")
 
 
+# What a row that cannot be read loads as: a session of no dialog, so that any caller starts the chat
+# again (the next save overwrites the row) instead of failing on every update, which locked patients out.
+UNREADABLE = Session("", "", (), "")
+
+
 class StoreError(Exception):
     """The session store cannot be opened (no server, no permission); the message says why."""
 
 
-class SessionStore(Protocol):
-    """Sessions by chat; every call is one transaction, so a crash never leaves half a session."""
+class StoreUnavailableError(Exception):
+    """The store did not answer in time or at all (database down, locked, a network partition): the
+    update was not applied, and the patient is asked to try again in a minute."""
 
-    def update(
+
+# Seconds one store transaction may take, waiting for a connection or a lock included, before the update
+# gives up (and the patient is asked to try again): a hung database must not hold a chat for ever.
+STORE_TIMEOUT = 5.0
+
+
+class SessionStore(Protocol):
+    """Sessions by chat; every call is one transaction, so a crash never leaves half a session.
+
+    Calls are coroutines that never block the event loop: one chat waiting for the database delays no chat
+    that does not need it. `change` and `replay` run on the event loop (the engine is not thread-safe).
+    """
+
+    async def update(
         self,
         chat_id: int,
         change: Callable[[Session | None], tuple[Session, T]],
@@ -32,21 +51,22 @@ class SessionStore(Protocol):
         `update_id` (Telegram's, given with `replay`) makes a redelivered update harmless: when it is
         the last update the chat took (Telegram sent it again because the instance that applied it died
         before answering), `replay` gives the result from the stored session and nothing is saved.
+        StoreUnavailableError when the database does not answer within STORE_TIMEOUT.
         """
         ...
 
-    def load(self, chat_id: int) -> Session | None: ...
+    async def load(self, chat_id: int) -> Session | None: ...
 
-    def save(self, chat_id: int, session: Session) -> None: ...
+    async def save(self, chat_id: int, session: Session) -> None: ...
 
-    def forget(self, chat_id: int) -> None:
+    async def forget(self, chat_id: int) -> None:
         """Erase everything kept about this chat."""
 
-    def purge_older_than(self, days: float) -> int:
+    async def purge_older_than(self, days: float) -> int:
         """Erase sessions untouched for `days`; returns how many."""
         ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 def check_replay(update_id: int | None, replay: object) -> None:
@@ -73,13 +93,22 @@ def encode_answers(session: Session) -> str:
     return json.dumps(answers, separators=(",", ":"))
 
 
-def decode_session(dialog_id: str, version: str, answers: str, step: str) -> Session:
-    """A stored row as a Session; rows written before tick lists existed read the same."""
-    data = json.loads(answers)
-    ticked: list[str] = []
-    if isinstance(data, dict):
-        data, ticked = data["answers"], data["ticked"]
-    decoded: list[Answer] = []
-    for step_id, ids in data:
-        decoded.append((str(step_id), (str(ids),) if isinstance(ids, str) else tuple(str(i) for i in ids)))
-    return Session(dialog_id, version, tuple(decoded), step, tuple(str(t) for t in ticked))
+def decode_session(dialog_id: object, version: object, answers: object, step: object) -> Session:
+    """A stored row as a Session; UNREADABLE when it was damaged (by hand, a bad migration, a bug).
+
+    Rows written before tick lists existed (`[[step, option], ...]`) read the same.
+    """
+    try:
+        data = json.loads(answers)  # type: ignore[arg-type]
+        ticked: list[object] = []
+        if isinstance(data, dict):
+            data, ticked = data["answers"], data["ticked"]
+        decoded: list[Answer] = []
+        for step_id, ids in data:
+            chosen = (str(ids),) if isinstance(ids, str) else tuple(str(i) for i in ids)
+            if not chosen:
+                return UNREADABLE
+            decoded.append((str(step_id), chosen))
+        return Session(str(dialog_id), str(version), tuple(decoded), str(step), tuple(str(t) for t in ticked))
+    except (ValueError, TypeError, KeyError):
+        return UNREADABLE

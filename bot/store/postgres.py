@@ -1,25 +1,36 @@
 """Sessions in PostgreSQL, shared by several bot instances (`storage.url: postgresql://user@host/db`).
 
-The driver is psycopg 3, called synchronously on purpose, as the SQLite store is: an update is a few
-round trips of well under a millisecond on a LAN, less than handing it to a thread would cost, and it
-keeps each update's load-answer-save in order. A chat is held by a transaction-level advisory lock on its
-id, so that two instances never interleave one chat's updates while different chats never wait for each
-other; the lock lasts one transaction (the engine's step), never a call to Telegram.
+psycopg 3's asynchronous connections, from a psycopg_pool pool, so that a chat waiting for the database (a
+held lock, a slow server) delays no other chat: each update takes a connection of its own. A chat is held
+by a transaction-level advisory lock on its id, so that two instances never interleave one chat's updates
+while different chats never wait for each other; the lock lasts one transaction (the engine's step), never
+a call to Telegram. Every transaction has a client-side deadline (STORE_TIMEOUT), which also covers a
+network partition, where no server-side timeout can fire.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import psycopg
+import psycopg_pool
 
 from bot.dialog.engine import Session
-from bot.store.contract import StoreError, check_replay, decode_session, encode_answers, is_redelivery
+from bot.store.contract import (
+    STORE_TIMEOUT,
+    StoreError,
+    StoreUnavailableError,
+    check_replay,
+    decode_session,
+    encode_answers,
+    is_redelivery,
+)
 
 T = TypeVar("T")
-Connection = psycopg.Connection[tuple[Any, ...]]
+Connection = psycopg.AsyncConnection[tuple[Any, ...]]
 
 log = logging.getLogger("clinic_bot")
 
@@ -45,22 +56,47 @@ ON CONFLICT (chat_id) DO UPDATE SET
     update_id = coalesce(excluded.update_id, sessions.update_id)
 """
 _PURGE = "DELETE FROM sessions WHERE updated_at < now() - make_interval(secs => %s)"
-# A hung instance must not hold a chat for ever, and a waiting one must not block its event loop for ever.
-_SESSION_SETTINGS = ("SET idle_in_transaction_session_timeout = '5s'", "SET lock_timeout = '10s'")
+CONNECT_TIMEOUT = 5  # seconds to reach the server
+VACUUM_AFTER = 1.0  # seconds from an erasure to the vacuum that makes it final, for all erasures meanwhile
+VACUUM_TIMEOUT = 300.0  # seconds a vacuum may take (it skips pages that hold no dead rows)
+POOL_SIZE = 16  # connections: twice the updates handled at once, so a held chat never starves the others
+# A hung instance must not hold a chat for ever; the server ends a statement that outlives the deadline.
+_SESSION_SETTINGS = (
+    "SET idle_in_transaction_session_timeout = '5s'",
+    f"SET lock_timeout = '{int(STORE_TIMEOUT * 1000)}ms'",
+    f"SET statement_timeout = '{int(STORE_TIMEOUT * 1000)}ms'",
+)
 
 
 class PostgresStore:
-    """One connection, opened again when it is found dropped; the table is created if missing."""
+    """A pool of connections, opened on first use (it belongs to the event loop that serves); the table is
+    created when the store is made, so that a wrong address is a clear error before the bot starts."""
 
     def __init__(self, url: str) -> None:
-        self._url = url
-        self._db: Connection | None = None
         try:
-            self._run(_create_schema)
+            with (
+                psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as db,
+                db.transaction(),
+            ):
+                db.execute(_SCHEMA_LOCK)
+                db.execute(_SCHEMA)
         except psycopg.Error as error:  # the first line says it all; psycopg's hints follow it
             raise StoreError(str(error).removeprefix("connection failed: ").splitlines()[0]) from None
+        self._pool = psycopg_pool.AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            open=False,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+            configure=_configure,
+            check=psycopg_pool.AsyncConnectionPool.check_connection,  # a dropped connection is replaced
+            timeout=STORE_TIMEOUT,
+        )
+        self._opened: asyncio.Task[None] | None = None
+        self._vacuum: asyncio.Task[None] | None = None
+        self._abandoned: set[asyncio.Future[Any]] = set()  # transactions past their deadline, ending
 
-    def update(
+    async def update(
         self,
         chat_id: int,
         change: Callable[[Session | None], tuple[Session, T]],
@@ -70,78 +106,113 @@ class PostgresStore:
     ) -> T:
         check_replay(update_id, replay)
 
-        def work(db: Connection) -> T:
-            db.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (chat_id,))
-            session, last_update_id = _read(db, chat_id)
+        async def work(db: Connection) -> T:
+            await db.execute("SELECT pg_advisory_xact_lock(%s::bigint)", (chat_id,))
+            session, last_update_id = await _read(db, chat_id)
             if replay is not None and is_redelivery(update_id, last_update_id):
                 return replay(session)
             session, result = change(session)
-            _save(db, chat_id, session, update_id)
+            await _save(db, chat_id, session, update_id)
             return result
 
-        return self._run(work)
+        return await self._run(work)
 
-    def load(self, chat_id: int) -> Session | None:
-        return self._run(lambda db: _read(db, chat_id)[0])
+    async def load(self, chat_id: int) -> Session | None:
+        return (await self._run(lambda db: _read(db, chat_id)))[0]
 
-    def save(self, chat_id: int, session: Session) -> None:
-        self._run(lambda db: _save(db, chat_id, session, None))
+    async def save(self, chat_id: int, session: Session) -> None:
+        await self._run(lambda db: _save(db, chat_id, session, None))
 
-    def forget(self, chat_id: int) -> None:
-        self._run(lambda db: db.execute("DELETE FROM sessions WHERE chat_id = %s", (chat_id,)))
+    async def forget(self, chat_id: int) -> None:
+        async def delete(db: Connection) -> None:
+            await db.execute("DELETE FROM sessions WHERE chat_id = %s", (chat_id,))
 
-    def purge_older_than(self, days: float) -> int:
-        return self._run(lambda db: db.execute(_PURGE, (days * 86400,)).rowcount)
+        await self._run(delete)
+        self._vacuum_soon()
 
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
+    async def purge_older_than(self, days: float) -> int:
+        async def purge(db: Connection) -> int:
+            return (await db.execute(_PURGE, (days * 86400,))).rowcount
 
-    def _run(self, work: Callable[[Connection], T]) -> T:
-        """`work` in one transaction. A dropped connection is opened again and the work tried once more,
-        unless it dropped while committing: then nobody knows whether it committed, so the error stands."""
-        retried = False
-        while True:
-            db = self._connection()
-            committing = False
-            try:
-                with db.transaction():
-                    result = work(db)
-                    committing = True
-            except psycopg.OperationalError:
-                if retried or committing or not db.broken:
-                    raise
-                log.warning("the database connection was lost; connecting again")
-                retried = True
-                continue
-            return result
+        removed = await self._run(purge)
+        if removed:
+            self._vacuum_soon()
+        return removed
 
-    def _connection(self) -> Connection:
-        if self._db is None or self._db.broken or self._db.closed:
-            if self._db is not None:
-                self._db.close()
-            self._db = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
-            for setting in _SESSION_SETTINGS:
-                self._db.execute(setting)
-        return self._db
+    async def close(self) -> None:
+        if self._vacuum is not None:  # an erasure just before stopping is still made final
+            await asyncio.wait([self._vacuum], timeout=STORE_TIMEOUT)
+        await self._pool.close()
+
+    def _vacuum_soon(self) -> None:
+        """A deleted row stays readable in its page (a dead tuple) until VACUUM removes it, and autovacuum
+        waits for a fifth of the table to change: vacuum the table VACUUM_AFTER seconds after an erasure,
+        once for all the erasures of that moment."""
+        if self._vacuum is None or self._vacuum.done():
+            self._vacuum = asyncio.ensure_future(self._vacuum_table())
+
+    async def _vacuum_table(self) -> None:
+        await asyncio.sleep(VACUUM_AFTER)
+        try:
+            async with asyncio.timeout(VACUUM_TIMEOUT), self._pool.connection() as db:
+                await db.execute("SET statement_timeout = 0")
+                await db.execute("VACUUM sessions")  # outside a transaction: the connection autocommits
+                await _configure(db)  # the timeouts again, before the pool lends it to an update
+        except (TimeoutError, psycopg.Error, psycopg_pool.PoolTimeout) as error:
+            log.warning(
+                "vacuum after an erasure failed (%s); the next erasure tries again", type(error).__name__
+            )
+
+    async def _run(self, work: Callable[[Connection], Awaitable[T]]) -> T:
+        """`work` in one transaction, within STORE_TIMEOUT; StoreUnavailableError when the database is
+        down, does not answer, or a connection broke mid-way (the server then rolls the transaction back,
+        unless it broke while committing: an update tried again is recognised by its update id).
+
+        On the deadline the transaction is left to end in the background: psycopg, interrupted, first
+        asks the server to cancel the query and waits for that up to 10 s, which in a network partition
+        never comes, and the patient should not wait with it."""
+        attempt = asyncio.ensure_future(self._transaction(work))
+        try:
+            async with asyncio.timeout(STORE_TIMEOUT):
+                return await asyncio.shield(attempt)
+        except TimeoutError:
+            attempt.cancel()
+            self._abandoned.add(attempt)
+            attempt.add_done_callback(self._forget_abandoned)
+            raise StoreUnavailableError("no answer within the deadline") from None
+        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as error:
+            raise StoreUnavailableError(type(error).__name__) from None
+
+    async def _transaction(self, work: Callable[[Connection], Awaitable[T]]) -> T:
+        if self._opened is None:
+            self._opened = asyncio.ensure_future(self._pool.open(wait=False))
+        await asyncio.shield(self._opened)
+        async with self._pool.connection() as db, db.transaction():
+            return await work(db)
+
+    def _forget_abandoned(self, attempt: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(attempt)
+        if not attempt.cancelled():
+            attempt.exception()  # retrieved, so that asyncio does not report it: the update gave up already
 
 
-def _create_schema(db: Connection) -> None:
-    db.execute(_SCHEMA_LOCK)
-    db.execute(_SCHEMA)
+async def _configure(db: Connection) -> None:
+    for setting in _SESSION_SETTINGS:
+        await db.execute(setting)
 
 
-def _read(db: Connection, chat_id: int) -> tuple[Session | None, int | None]:
+async def _read(db: Connection, chat_id: int) -> tuple[Session | None, int | None]:
     """The chat's session and the id of the update that saved it last."""
-    row = db.execute(
+    cursor = await db.execute(
         "SELECT dialog_id, version, answers, step, update_id FROM sessions WHERE chat_id = %s", (chat_id,)
-    ).fetchone()
+    )
+    row = await cursor.fetchone()
     if row is None:
         return None, None
     dialog_id, version, answers, step, update_id = row
     return decode_session(dialog_id, version, answers, step), update_id
 
 
-def _save(db: Connection, chat_id: int, session: Session, update_id: int | None) -> None:
+async def _save(db: Connection, chat_id: int, session: Session, update_id: int | None) -> None:
     values = (chat_id, session.dialog_id, session.version, encode_answers(session), session.step)
-    db.execute(_SAVE, (*values, update_id))
+    await db.execute(_SAVE, (*values, update_id))

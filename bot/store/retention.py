@@ -13,9 +13,9 @@ log = logging.getLogger("clinic_bot")
 PURGE_EVERY = 3600.0  # seconds between purges of sessions older than privacy.retention_days
 
 
-def purge(store: SessionStore, days: int) -> None:
+async def purge(store: SessionStore, days: int) -> None:
     """Erase sessions untouched for `days` (privacy.retention_days)."""
-    removed = store.purge_older_than(days)
+    removed = await store.purge_older_than(days)
     if removed:
         log.info("erased %d session(s) untouched for %d days", removed, days)
 
@@ -27,6 +27,6 @@ async def purge_regularly(store: SessionStore, days: int, stop: asyncio.Event, e
             await asyncio.wait_for(stop.wait(), every)
             return
         try:
-            purge(store, days)
+            await purge(store, days)
         except Exception as error:  # the store's own errors differ by engine; keep serving
             log.error("purge failed: %s", type(error).__name__)  # noqa: TRY400 - no traceback, no data

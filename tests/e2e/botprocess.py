@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,6 +88,12 @@ class BotProcess:
         """A new poll has arrived, or a new setWebhook has been answered (so the webhook is in place)."""
         calls = self.server.calls_to(method)[before:]
         return any(call.status is not None for call in calls) if self.webhook else bool(calls)
+
+    async def exited(self, timeout: float = 20.0) -> int:
+        """Wait until the process ends by itself; its exit code."""
+        assert self.process is not None
+        async with asyncio.timeout(timeout):
+            return await self.process.wait()
 
     async def kill(self) -> None:
         """`kill -9`: no clean shutdown, nothing flushed."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.config import load_config
 from bot.dialog.engine import Engine
 from bot.dialog.loader import load_dialog
-from bot.testing import ChatMessage, ScriptedUser
-from bot.testing.waiting import wait_until
+from testkit import ChatMessage, ScriptedUser
+from testkit.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

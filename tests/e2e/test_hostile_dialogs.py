@@ -9,7 +9,7 @@ import pytest
 from botprocess import BotProcess
 from patients import BOOK, walk
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 BAD = Path(__file__).resolve().parents[1] / "bad_dialogs"
 

@@ -8,10 +8,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+import psycopg
+import pytest
 from botprocess import BotProcess
 from patients import BOOK, HOME, stored_answers, walk
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 # Ids of 5 bytes, as SQLite stores an integer of that size: their bytes are easy to find in the file.
 KIM = 0x7A_3C_91_E4_2B
@@ -110,3 +112,43 @@ async def test_the_logs_of_whole_conversations_hold_no_text_no_name_and_no_token
     for user in patients:
         secrets += [user.json["first_name"], user.json["username"], str(user.id)]
     assert [secret for secret in secrets if secret in logs] == []
+
+
+def _pages_holding(postgres_url: str, needle: bytes) -> int:
+    """How many pages of the sessions table hold `needle`, read raw (pageinspect), as an attacker with
+    the database's files would; a deleted row stays there, readable, until it is vacuumed away."""
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("CREATE EXTENSION IF NOT EXISTS pageinspect SCHEMA public")
+        pages = db.execute(
+            "SELECT pg_relation_size('sessions') / current_setting('block_size')::int"
+        ).fetchone()
+        assert pages is not None
+        found = 0
+        for page in range(int(pages[0])):
+            row = db.execute("SELECT public.get_raw_page('sessions', %s)", (page,)).fetchone()
+            assert row is not None
+            found += needle in bytes(row[0])
+        return found
+
+
+@pytest.mark.postgres
+async def test_forget_on_postgresql_leaves_nothing_readable_in_the_table_pages(
+    server: BotApiServer, tmp_path: Path, postgres_url: str
+) -> None:
+    """PostgreSQL keeps a deleted row in its page (a dead tuple) until the table is vacuumed, while the
+    patient was told everything was erased; the bot now vacuums the table soon after each erasure."""
+    instance = BotProcess(server, tmp_path, "example", storage_url=postgres_url)
+    await instance.start()
+    kim = server.user(KIM, "Kim")
+    try:
+        await walk(kim, BOOK, timeout=10)
+        assert _pages_holding(postgres_url, b"a_week_or_more") == 1
+        await kim.send("/forget")
+        await kim.wait_for("Erase everything")
+        await kim.tap("Yes, erase everything")
+        await kim.wait_for("everything I kept about you is erased")
+        async with asyncio.timeout(10):
+            while _pages_holding(postgres_url, b"a_week_or_more"):
+                await asyncio.sleep(0.2)
+    finally:
+        await instance.stop()

@@ -17,7 +17,7 @@ from pathlib import Path
 from botprocess import BotProcess
 from patients import SCRIPTS, Script, persevere, stored_answers, walk
 
-from bot.testing import BotApiServer, Fault, ScriptedUser
+from testkit import BotApiServer, ChatMessage, Fault, ScriptedUser
 
 # The methods a conversation uses; getUpdates has PTB's own retry loop and is faulted separately.
 SENDING = (
@@ -30,13 +30,22 @@ SENDING = (
 WAIT = 40.0  # for one reply: retries back off for up to ~8 s, a 429 stops all sending for a second
 
 
-async def _settle(server: BotApiServer, quiet: float = 1.5) -> None:
-    """Wait until the bot has made no call but its long poll for `quiet` seconds."""
-    while True:
-        count = len(server.calls)
-        await asyncio.sleep(quiet)
-        if all(c.method == "getUpdates" for c in server.calls[count:]):
-            return
+BARRIER = "I ask a few questions"  # the answer to /help
+
+
+async def _handled(users: list[ScriptedUser]) -> None:
+    """Until the bot has finished with every update the users sent, retries of its replies included: each
+    sends /help, and a chat's updates are handled in order, so its answer comes after all of theirs.
+    (A quiet 1.5 s used to stand for this, and a retry 4 s into its backoff came after it: 9 == 10.)"""
+    for user in users:
+        await user.send("/help")
+    for user in users:
+        await user.wait_for(BARRIER, WAIT)
+
+
+def _said(user: ScriptedUser) -> list[ChatMessage]:
+    """What the bot said in the chat, without the answers to /help of `_handled`."""
+    return [m for m in user.messages if not m.shows(BARRIER)]
 
 
 def _report(server: BotApiServer, rules: list[Fault]) -> str:
@@ -70,7 +79,7 @@ def _replies(user: ScriptedUser, script: Script) -> Counter[str]:
         *(words for words, _ in script.answers),
         script.outcome,
     ]
-    return Counter({words: sum(m.shows(words) for m in user.messages) for words in expected})
+    return Counter({words: sum(m.shows(words) for m in _said(user)) for words in expected})
 
 
 async def test_under_faults_telegram_reports_every_reply_arrives_exactly_once(
@@ -91,9 +100,9 @@ async def test_under_faults_telegram_reports_every_reply_arrives_exactly_once(
     patients = _patients(server, 3001, 8)
 
     await asyncio.gather(*(walk(user, script, WAIT) for user, script in patients))
-    await _settle(server)
     rules = faults.rules
-    faults.clear()  # so that the bot stops cleanly
+    faults.clear()  # so that /help is answered once, and the bot stops cleanly
+    await _handled([user for user, _ in patients])
     print(f"\nexactly once: 8 patients; {_report(server, rules)}")
 
     assert sum(rule.hits for rule in rules if rule.kind != "delay") >= 5  # the faults did happen
@@ -101,8 +110,8 @@ async def test_under_faults_telegram_reports_every_reply_arrives_exactly_once(
     for user, script in patients:
         replies = _replies(user, script)
         assert set(replies.values()) == {1}, (user.name, replies)
-        assert len(user.messages) == len(replies), (user.name, [m.plain_text for m in user.messages])
-        answered = [m for m in user.messages if m.shows("Your answer:")]
+        assert len(_said(user)) == len(replies), (user.name, [m.plain_text for m in _said(user)])
+        answered = [m for m in _said(user) if m.shows("Your answer:")]
         assert len(answered) == len(script.answers)
         assert all(len(m.edits) == 1 for m in answered)
     _check_answers_applied_once(bot, patients)
@@ -128,9 +137,9 @@ async def test_when_telegram_did_the_work_but_the_answer_is_lost_a_reply_may_com
     patients = _patients(server, 3101, 8)
 
     await asyncio.gather(*(walk(user, script, WAIT) for user, script in patients))
-    await _settle(server)
     rules = faults.rules
     faults.clear()
+    await _handled([user for user, _ in patients])
     print(f"\nat least once: 8 patients; {_report(server, rules)}")
 
     lost_sends = sum(rule.hits for rule in lost)
@@ -140,9 +149,9 @@ async def test_when_telegram_did_the_work_but_the_answer_is_lost_a_reply_may_com
     for user, script in patients:
         replies = _replies(user, script)
         assert min(replies.values()) >= 1, (user.name, replies)
-        assert len(user.messages) == sum(replies.values()), (user.name, [m.plain_text for m in user.messages])
+        assert len(_said(user)) == sum(replies.values()), (user.name, [m.plain_text for m in _said(user)])
         extra += sum(replies.values()) - len(replies)
-        answered = [m for m in user.messages if m.shows("Your answer:")]
+        answered = [m for m in _said(user) if m.shows("Your answer:")]
         assert len(answered) == len(script.answers)
     assert extra == lost_sends  # each lost answer to a sendMessage gave one duplicate, nothing else did
     _check_answers_applied_once(bot, patients)
@@ -233,15 +242,15 @@ async def _at_danger(user: ScriptedUser) -> None:
 
 async def _after_both(server: BotApiServer, user: ScriptedUser) -> list[str]:
     """Wait until the bot has handled both updates; what the user sees now, last message first."""
-    await _settle(server, quiet=0.5)
-    return [m.plain_text or "" for m in reversed(user.messages)]
+    await _handled([user])
+    return [m.plain_text or "" for m in reversed(_said(user))]
 
 
 def _one_live_keyboard(user: ScriptedUser) -> str:
     """Only one message can still be tapped: the last one. Returns its text."""
-    live = [m for m in user.messages if m.buttons]
+    live = [m for m in _said(user) if m.buttons]
     assert len(live) == 1, [repr(m) for m in live]
-    assert live[0] is user.messages[-1]
+    assert live[0] is _said(user)[-1]
     return live[0].plain_text or ""
 
 

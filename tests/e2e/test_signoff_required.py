@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer, ScriptedUser
+from testkit import BotApiServer, ScriptedUser
 
 QUESTION = "How long have you had it?"
 REWORDED = "Since when have you had it?"

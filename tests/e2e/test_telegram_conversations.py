@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 
 async def test_start_shows_the_disclaimer_then_the_first_question_with_buttons(
@@ -154,3 +154,66 @@ async def test_help_why_about_privacy_and_unknown_commands(server: BotApiServer,
 async def test_commands_are_registered_at_start(server: BotApiServer, bot: BotProcess) -> None:
     [call] = server.calls_to("setMyCommands")
     assert "forget" in str(call.params)
+
+
+async def test_taking_buttons_off_sends_only_what_edit_message_reply_markup_takes(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """python-telegram-bot added the default parse_mode to it: a parameter the method does not have."""
+    alice = server.user(1010, "Alice")
+    await alice.send_command("/start")
+    await alice.wait_for("Hi!")
+    await alice.send("start")  # a typed answer: the question's buttons come off by editMessageReplyMarkup
+    await alice.wait_for("trouble breathing")
+    edits = server.calls_to("editMessageReplyMarkup")
+    assert edits
+    for call in edits:
+        assert set(call.params) <= {"chat_id", "message_id", "inline_message_id", "reply_markup"}, call.params
+
+
+async def test_a_double_tap_and_stale_taps_send_no_edit_that_changes_nothing(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """Telegram refuses such an edit ("message is not modified"); the bot should not send it."""
+    alice = server.user(1011, "Alice")
+    await alice.send_command("/start")
+    await alice.wait_for("Hi!")
+    first = await alice.tap("Start")
+    await alice.forge_tap(first.data, message=first.message)  # a double tap: the same button again
+    for _ in range(2):  # the second tap was stale: it shows where she is, again with buttons
+        await alice.wait_for(lambda m: m.shows("trouble breathing") and bool(m.buttons))
+    await alice.tap("No")
+    await alice.wait_for("How long")
+    await alice.send("/forget")
+    await alice.wait_for("Erase everything")
+    yes = await alice.tap("Yes, erase everything")
+    await alice.forge_tap(yes.data, message=yes.message)  # a double tap on "Yes"
+    await alice.forge_tap("!forget_no", message=yes.message)  # and a stale "No"
+    await alice.wait_for("everything I kept about you is erased")
+    await alice.send("/start")  # once this is answered, the taps before it are handled
+    await alice.wait_for("Hi!")
+    unchanged = [c for c in server.calls if c.description and "not modified" in c.description]
+    assert unchanged == []
+
+
+async def test_every_update_of_a_chat_is_handled_in_order_commands_too(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """Only the handlers that took a per-chat lock were ordered: /help sent after a slow tap overtook it."""
+    alice = server.user(1012, "Alice")
+    await alice.send_command("/start")
+    await alice.wait_for("Hi!")
+    server.faults.slow("answerCallbackQuery", seconds=1.0, times=1)
+    await alice.tap("Start")
+    await alice.send("/help")
+    await alice.wait_for("I ask a few questions")
+    said = [m.plain_text for m in alice.messages]
+    question = next(i for i, text in enumerate(said) if "trouble breathing" in text)
+    assert question < next(i for i, text in enumerate(said) if "I ask a few questions" in text), said
+
+
+async def test_the_bot_asks_telegram_only_for_the_updates_it_handles(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """It asked for every type (reactions, polls, members ...), which Telegram sent only to be ignored."""
+    assert server.updates.allowed_updates == {"message", "edited_message", "callback_query"}

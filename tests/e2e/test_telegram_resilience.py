@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer, ChatMessage, ScriptedUser
+from testkit import BotApiServer, ChatMessage, ScriptedUser
 
 
 async def _to_how_long(user: ScriptedUser, question: str = "How long") -> ChatMessage:
@@ -122,3 +123,34 @@ async def test_long_outcomes_are_split_below_4096_characters_after_a_typing_acti
     assert all(len(m.text) <= 4096 for m in advice)
     assert sum("Rest a little" in m.plain_text for m in advice) >= 2
     assert [a.params.get("action") for a in server.calls_to("sendChatAction")][-1] == "typing"
+
+
+async def test_an_edit_with_many_problems_reaches_the_admins_in_messages_telegram_accepts(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    """The refusal listed 20 problems whatever their length, and the path makes each long: past 4096
+    characters Telegram refused the notice ("message is too long"), so the admin heard nothing."""
+    admin = server.user(9000, "Admin")
+    path = bot.workdir / "dialogs" / "example.yaml"
+    name = "a_step_nobody_links_to_with_a_long_and_descriptive_name_number_"
+    orphans = "".join(f"  {name}{n}:\n    outcome: self_care\n    say: Rest.\n\n" for n in range(60))
+    path.write_text(path.read_text().replace("topics:\n", orphans + "topics:\n", 1))
+    refused = await admin.wait_for("refused", timeout=10)
+    assert f"'{name}0': not a valid name" in refused.plain_text
+    assert _shown_and_left_out(refused.plain_text) == 60  # as many as fit, and how many more
+    await admin.send("/status")
+    status = await admin.wait_for("Serving dialog")
+    assert "refused" in status.plain_text
+    assert _shown_and_left_out(status.plain_text) == 60
+    await admin.send("/reload")  # the file has not changed: where things stand, the refusal included
+    reloaded = await admin.wait_for("refused")
+    assert reloaded.plain_text == status.plain_text
+    assert not [c for c in server.calls_to("sendMessage") if c.status != 200]
+
+
+def _shown_and_left_out(notice: str) -> int:
+    """The problems a notice lists plus the number its last line says were left out."""
+    *lines, last = notice.splitlines()
+    more = re.fullmatch(r"\.\.\. and (\d+) more", last)
+    assert more is not None, last
+    return sum("not a valid name" in line for line in lines) + int(more.group(1))

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from botprocess import BotProcess
 
-from bot.testing import BotApiServer, ScriptedUser
+from testkit import BotApiServer, ScriptedUser
 
 SECRET = "a-long-random-test-secret"  # noqa: S105 - a test value
 PUBLIC_URL = "http://127.0.0.1:8443/telegram"  # what Telegram is told: the load balancer's address

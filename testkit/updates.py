@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.testing.waiting import Signal
+from testkit.waiting import Signal
 
 JsonDict = dict[str, Any]
 

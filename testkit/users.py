@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.testing.chats import Chat, ChatEvent, ChatMessage
-from bot.testing.html_text import utf16_len
-from bot.testing.waiting import wait_until
+from testkit.chats import Chat, ChatEvent, ChatMessage
+from testkit.html_text import utf16_len
+from testkit.waiting import wait_until
 
 if TYPE_CHECKING:
-    from bot.testing.methods import BotApi
+    from testkit.methods import BotApi
 
 JsonDict = dict[str, Any]
 Match = str | Callable[[ChatMessage], bool]

@@ -10,12 +10,12 @@ async with BotApiServer() as server:
     edited = await alice.next_edit()
 """
 
-from bot.testing.chats import Chat, ChatMessage, Version
-from bot.testing.faults import Fault, Faults
-from bot.testing.keyboards import Button
-from bot.testing.server import DEFAULT_TOKEN, ApiCall, BotApiServer
-from bot.testing.users import Inbox, ScriptedGroup, ScriptedUser, Tap
-from bot.testing.webhook import Delivery
+from testkit.chats import Chat, ChatMessage, Version
+from testkit.faults import Fault, Faults
+from testkit.keyboards import Button
+from testkit.server import DEFAULT_TOKEN, ApiCall, BotApiServer
+from testkit.users import Inbox, ScriptedGroup, ScriptedUser, Tap
+from testkit.webhook import Delivery
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -9,13 +9,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.testing.chats import Chat, ChatMessage
-from bot.testing.errors import ApiError, bad_request
-from bot.testing.html_text import check_text_length, parse_text
-from bot.testing.keyboards import parse_reply_markup
-from bot.testing.updates import UpdateQueue
-from bot.testing.waiting import Signal
-from bot.testing.webhook import Webhook
+from testkit.chats import Chat, ChatMessage
+from testkit.errors import ApiError, bad_request
+from testkit.html_text import check_text_length, parse_text
+from testkit.keyboards import parse_reply_markup
+from testkit.updates import UpdateQueue
+from testkit.waiting import Signal
+from testkit.webhook import Webhook
 
 JsonDict = dict[str, Any]
 Handler = Callable[["Params"], Awaitable[object]]

@@ -16,14 +16,14 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.testing.chats import Chat
-from bot.testing.errors import ApiError
-from bot.testing.faults import Fault, Faults
-from bot.testing.methods import BotApi, Params
-from bot.testing.updates import UpdateQueue
-from bot.testing.users import ScriptedGroup, ScriptedUser
-from bot.testing.waiting import Signal, wait_until
-from bot.testing.webhook import Webhook
+from testkit.chats import Chat
+from testkit.errors import ApiError
+from testkit.faults import Fault, Faults
+from testkit.methods import BotApi, Params
+from testkit.updates import UpdateQueue
+from testkit.users import ScriptedGroup, ScriptedUser
+from testkit.waiting import Signal, wait_until
+from testkit.webhook import Webhook
 
 JsonDict = dict[str, Any]
 DEFAULT_TOKEN = "123456789:TEST-local-bot-api-token"  # noqa: S105 - a fake token for the local server
@@ -216,7 +216,7 @@ class BotApiServer:
             call.params = await _read_params(request)
         except ApiError as error:
             return _refusal(call, error)
-        faults = self.faults.draw(call.method)
+        faults = self.faults.draw(call.method, call.params.get("chat_id"))
         for fault in faults:
             if fault.kind == "delay":
                 await asyncio.sleep(fault.seconds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from bot.testing.errors import bad_request
+from testkit.errors import bad_request
 
 JsonDict = dict[str, Any]
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.errors import bad_request
+from testkit.errors import bad_request
 
 JsonDict = dict[str, Any]
 

@@ -12,7 +12,7 @@ import pytest
 from botprocess import BotProcess
 from dialog_helpers import TICKS
 
-from bot.testing import BotApiServer
+from testkit import BotApiServer
 
 BOXES = ["⬜ A fever", "⬜ Cancer, now or before", "⬜ Weak legs", "⬜ None of these", "Done ➡"]
 

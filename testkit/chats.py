@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.testing.keyboards import Button, inline_buttons
-from bot.testing.waiting import Signal
+from testkit.keyboards import Button, inline_buttons
+from testkit.waiting import Signal
 
 JsonDict = dict[str, Any]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.testing.updates import UpdateQueue, update_chat_id
-from bot.testing.waiting import Signal
+from testkit.updates import UpdateQueue, update_chat_id
+from testkit.waiting import Signal
 
 JsonDict = dict[str, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret

@@ -22,10 +22,15 @@ class Fault:
     retry_after: int = 0
     seconds: float = 0.0
     after: bool = False  # drop the connection after doing the work, so the answer is lost
+    chat: int | None = None  # only calls about this chat (their chat_id); None for any
     hits: int = 0
 
-    def matches(self, method: str) -> bool:
-        return (self.methods is None or method.lower() in self.methods) and self.times != 0
+    def matches(self, method: str, chat: object = None) -> bool:
+        return (
+            (self.methods is None or method.lower() in self.methods)
+            and self.times != 0
+            and (self.chat is None or str(self.chat) == str(chat))
+        )
 
 
 class Faults:
@@ -40,11 +45,17 @@ class Faults:
         return list(self._rules)
 
     def rate_limit(
-        self, *methods: str, retry_after: int = 1, times: int | None = None, fraction: float = 1.0
+        self,
+        *methods: str,
+        retry_after: int = 1,
+        times: int | None = None,
+        fraction: float = 1.0,
+        chat: int | None = None,
     ) -> Fault:
-        """Answer 429 "Too Many Requests: retry after N" with `parameters.retry_after`, as flood control."""
+        """Answer 429 "Too Many Requests: retry after N" with `parameters.retry_after`, as flood control;
+        `chat` limits it to calls about one chat, as Telegram's per-chat limit."""
         return self._add(
-            Fault("status", _names(methods), times, fraction, status=429, retry_after=retry_after)
+            Fault("status", _names(methods), times, fraction, status=429, retry_after=retry_after, chat=chat)
         )
 
     def server_error(
@@ -69,12 +80,12 @@ class Faults:
     def clear(self) -> None:
         self._rules.clear()
 
-    def draw(self, method: str) -> list[Fault]:
+    def draw(self, method: str, chat: object = None) -> list[Fault]:
         """The rules that hit this call: every matching delay, then at most one status or drop."""
         hit: list[Fault] = []
         final = False
         for fault in self._rules:
-            if not fault.matches(method) or (final and fault.kind != "delay"):
+            if not fault.matches(method, chat) or (final and fault.kind != "delay"):
                 continue
             if fault.fraction < 1.0 and self._random.random() >= fault.fraction:
                 continue

@@ -1,0 +1,518 @@
+"""The handlers: each turns an update into a `Conversations` call and sends what `render` makes of it.
+
+Handlers are thin: `Conversations` loads, applies and saves the session in one store transaction; the
+texts the bot says are in `bot.texts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import html
+import logging
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot import render
+from bot.config import Config
+from bot.conversations import Conversations
+from bot.dialog.engine import Reply
+from bot.dialog.model import DONE
+from bot.dialog.text import to_html
+from bot.library import DialogLibrary, Status, watch
+from bot.problems import Problem
+from bot.store import SessionStore, StoreUnavailableError
+from bot.store.retention import PURGE_EVERY, purge, purge_regularly
+from bot.telegram.limits import PerChatLimiter
+from bot.telegram.ordering import PerChatOrder
+from bot.telegram.retries import RetryingLimiter
+from bot.telegram.updates import UpdatesTransport
+from bot.texts import (
+    EDITED,
+    FAILED,
+    FORGET_ASK,
+    FORGOTTEN,
+    GROUP,
+    HELP,
+    KEPT,
+    MENU,
+    NOT_TEXT,
+    PRIVACY,
+    TRY_LATER,
+    TYPED_TOO_EARLY,
+    UNKNOWN_COMMAND,
+)
+
+log = logging.getLogger("clinic_bot")
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+NON_ANSWERS = 3  # replies to things in a row that are not answers (stickers ...); then quiet until one is
+
+
+class RecentChats(OrderedDict[int, int]):
+    """A message id per chat, for the most recent chats only, so memory stays bounded.
+
+    Forgetting an old chat only means its last keyboard is not cleared; the engine still explains
+    a stale button.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, chat: int, message_id: int) -> None:
+        super().__setitem__(chat, message_id)
+        self.move_to_end(chat)
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
+class TelegramFrontEnd:
+    """Wires a Conversations service into a python-telegram-bot Application."""
+
+    def __init__(self, config: Config, library: DialogLibrary, store: SessionStore) -> None:
+        self.config = config
+        self.library = library
+        self.engine = library.engine
+        self.conversations = Conversations(library.engine, store, self._user_hash_of)
+        self._store = store
+        self._stop_watching = asyncio.Event()
+        self._bot: Bot | None = None
+        # The message that still shows answer buttons, per chat, so a typed answer can clear them.
+        self._open_keyboard: RecentChats = RecentChats()
+        # The last message showing where the chat stands: a text typed before it answers an older question.
+        self._shown: RecentChats = RecentChats()
+        # How many things in a row each chat sent that are not answers (stickers, unknown commands ...).
+        self._non_answers: RecentChats = RecentChats()
+        # The last message given its last form (answered, or its buttons taken off), not to edit it again.
+        self._final: RecentChats = RecentChats()
+        self._salt = hashlib.sha256((config.token or "").encode()).digest()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def build(self, request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+        """The Application; `request` replaces the HTTP transport (tests run the bot in process)."""
+        if not self.config.token:
+            raise ValueError("no token")
+        builder = Application.builder()
+        if request is not None:
+            builder = builder.request(request)
+        polling = request or HTTPXRequest(connection_pool_size=1)  # as python-telegram-bot's own
+        self.updates = UpdatesTransport(polling)
+        builder = builder.get_updates_request(self.updates)
+        app = (
+            builder.token(self.config.token)
+            .base_url(self.config.base_url)
+            .base_file_url(self.config.base_url.removesuffix("/bot") + "/file/bot")
+            # Not parse_mode: python-telegram-bot would add it to editMessageReplyMarkup too, which does
+            # not take it; `_say` and `_edit` give it.
+            .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+            # Different chats are served at once; one chat's updates one at a time, in order.
+            .concurrent_updates(PerChatOrder())
+            # Telegram's flood limits, per chat, so that one chat's 429 pauses that chat only. Calls that
+            # fail with a 5xx, a timeout or a lost connection are retried around it.
+            .rate_limiter(RetryingLimiter(PerChatLimiter()))
+            .post_init(self._post_init)
+            .post_stop(self._post_stop)
+            .build()
+        )
+        private = filters.ChatType.PRIVATE
+        if self.config.admins:
+            # For anyone else these commands do not exist: they get the unknown-command reply.
+            admins = private & filters.User(user_id=list(self.config.admins))
+            app.add_handler(CommandHandler("reload", self._reload, filters=admins))
+            app.add_handler(CommandHandler("status", self._status, filters=admins))
+        # In a channel the bot was made admin of, answering every post would be spam.
+        app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, self._ignore))
+        app.add_handler(MessageHandler(filters.UpdateType.EDITED, self._edited))
+        app.add_handler(MessageHandler(~private, self._group))
+        for name, _text, callback in self._commands():
+            app.add_handler(CommandHandler(name, callback, filters=private))
+        app.add_handler(CallbackQueryHandler(self._button))
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._text))
+        app.add_handler(MessageHandler(filters.COMMAND, self._unknown_command))
+        app.add_handler(MessageHandler(filters.ALL, self._not_text))
+        app.add_handler(TypeHandler(Update, self._ignore))
+        app.add_error_handler(self._error)
+        return app
+
+    def _commands(self) -> tuple[tuple[str, str, Handler], ...]:
+        """The one table of the patients' commands: the menu Telegram shows, and the handler of each."""
+        handlers: dict[str, Handler] = {
+            "start": self._start,
+            "back": self._back,
+            "restart": self._start,
+            "why": self._why,
+            "help": self._help,
+            "about": self._about,
+            "privacy": self._privacy,
+            "forget": self._forget,
+        }
+        return tuple((name, MENU[name], handler) for name, handler in handlers.items())
+
+    async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
+        self._bot = app.bot
+        try:
+            await app.bot.set_my_commands([BotCommand(name, text) for name, text, _ in self._commands()])
+        except TelegramError as error:  # the command menu is a convenience: serve without it
+            log.warning("could not set the command menu: %s", type(error).__name__)
+        self._background(watch(self.library, self._tell_admins, self._stop_watching))
+        notice = self.library.notice_at_start()
+        if notice is not None:
+            await self._tell_admins(notice)
+        days = self.config.retention_days
+        await purge(self._store, days)  # at start-up, before the first update
+        self._background(purge_regularly(self._store, days, self._stop_watching, PURGE_EVERY))
+
+    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run until the bot stops (they watch `_stop_watching`); a crash is logged, without data.
+
+        Not `Application.create_task`: before the application runs, it warns that it will not await them.
+        """
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed: %s", type(task.exception()).__name__)
+
+    async def _post_stop(self, app: Application) -> None:  # type: ignore[type-arg]
+        self._stop_watching.set()
+        if self._tasks:
+            # Let them end before the loop closes: watchfiles' worker thread ends with its task, and a
+            # thread left waiting keeps the process from exiting after SIGTERM.
+            await asyncio.wait(self._tasks, timeout=5)
+        await self._store.close()
+
+    # Admin commands.
+
+    async def _reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        publication = await asyncio.to_thread(self.library.publish)
+        if publication is not None:
+            await self._tell_admins(publication.text)  # the one who asked is one of them
+        else:  # nothing new: where things stand, with the refusal still in force, if any
+            await self._status(update, context)
+
+    async def _status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        status = self.library.status()
+        text = html.escape(_status_text(status))
+        if status.last_problems:
+            text = _refused_text(status.last_problems, before=text + "\n\n")
+        await _say(context.bot, _chat_id(update), text)
+
+    async def _tell_admins(self, text: str) -> None:
+        """An announcement of bot/announcements.py (a publication, a refused edit) to every admin, cut
+        to what one Telegram message holds."""
+        bot = self._bot
+        if bot is None:
+            return
+        first, *rest = text.split("\n")
+        message = render.fit_lines(html.escape(first, quote=False), rest)
+        for admin in self.config.admins:
+            try:
+                await _say(bot, admin, message)
+            except TelegramError:
+                log.warning("could not reach an admin about the dialog")
+
+    # Patient actions.
+
+    async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start and /restart: a short welcome with the disclaimer, then the first question."""
+        chat = _chat_id(update)
+        await self._welcome(context, chat, update.update_id)
+
+    async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int, update_id: int) -> None:
+        reply = await self.conversations.start(chat, update_id=update_id)
+        engine = self.engine()
+        title, disclaimer = engine.fill(engine.dialog.title), engine.fill(engine.dialog.disclaimer)
+        welcome = f"<b>{html.escape(title)}</b>\n{to_html(disclaimer)}"
+        await self._clear_keyboard(context, chat)
+        await _say(context.bot, chat, welcome)
+        await self._send(context, chat, reply)
+
+    async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = _chat_id(update)
+        await self._send(context, chat, await self.conversations.back(chat, update_id=update.update_id))
+
+    async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed answer: matched by the engine, or the same question again with a hint."""
+        chat = _chat_id(update)
+        message = update.effective_message
+        text = message.text if message else None
+        if await self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
+            await self._welcome(context, chat, update.update_id)
+            return
+        if message is not None and message.message_id < self._shown.get(chat, 0):
+            # Typed while an earlier question was on screen (that one was answered meanwhile, e.g. by a
+            # tap at the same moment): using it for the question now shown would answer unseen.
+            reply = dataclasses.replace(await self.conversations.current(chat), notice=TYPED_TOO_EARLY)
+        else:
+            reply = await self.conversations.text(chat, text or "", update_id=update.update_id)
+        await self._send(context, chat, reply)
+
+    async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tapped button. Every callback query is answered, or the button spins for a while."""
+        query = update.callback_query
+        if query is None:
+            return
+        chat = update.effective_chat
+        if chat is None or chat.type != chat.PRIVATE:
+            # A button of an inline message, or one forged in a group: no conversation lives there.
+            await _answer(query, None if chat is None else GROUP)
+            return
+        data = query.data or ""
+        await _answer(query)
+        if data in (render.FORGET_YES, render.FORGET_NO):
+            await self._forget_answer(context, chat.id, query.message, data == render.FORGET_YES)
+            return
+        label, update_id = None, update.update_id
+        if data == render.BACK:
+            reply = await self.conversations.back(chat.id, update_id=update_id)
+        elif data == render.RESTART:
+            reply = await self.conversations.start(chat.id, update_id=update_id)
+        else:
+            step_id, _, option_id = data.partition(":")
+            reply, label = await self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)
+        message = query.message if isinstance(query.message, Message) else None
+        if message is not None and _is_toggle(reply, data):
+            # A tick in a tick list: the same question stays, with the item's box ticked or cleared.
+            await self._edit_buttons(context, chat.id, message.message_id, render.buttons(reply))
+            return
+        if message is not None:
+            # Keep the question readable in the chat, with the answer given, without buttons.
+            text = render.answered(message.text_html, label) if label else None
+            await self._edit(context, chat.id, message.message_id, text)
+            if self._open_keyboard.get(chat.id) == message.message_id:
+                del self._open_keyboard[chat.id]
+        await self._send(context, chat.id, reply)
+
+    async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = _chat_id(update)
+        reply = await self.conversations.current(chat)
+        why = reply.why or "This question helps me find the right advice for you."
+        await _say(context.bot, chat, to_html(why))
+
+    async def _help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _say(context.bot, _chat_id(update), html.escape(HELP))
+
+    async def _about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        dialog = self.engine().dialog
+        await _say(context.bot, _chat_id(update), to_html(self.engine().fill(dialog.contact)))
+
+    async def _privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _say(context.bot, _chat_id(update), html.escape(PRIVACY))
+
+    async def _forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        buttons = ((("Yes, erase everything", render.FORGET_YES), ("No, keep it", render.FORGET_NO)),)
+        await _say(context.bot, _chat_id(update), FORGET_ASK, reply_markup=_keyboard(buttons))
+
+    async def _forget_answer(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, message: object, confirmed: bool
+    ) -> None:
+        if confirmed:
+            await self.conversations.forget(chat)
+            self._open_keyboard.pop(chat, None)
+            self._shown.pop(chat, None)
+        if isinstance(message, Message):
+            await self._edit(context, chat, message.message_id, FORGOTTEN if confirmed else KEPT)
+        else:
+            await _say(context.bot, chat, FORGOTTEN if confirmed else KEPT)
+
+    # Updates we cannot use: a friendly word, never silence or a traceback.
+
+    async def _not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say_once_in_a_while(context, update, NOT_TEXT)
+
+    async def _edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say_once_in_a_while(context, update, EDITED)
+
+    async def _group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say_once_in_a_while(context, update, GROUP)
+
+    async def _unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say_once_in_a_while(context, update, UNKNOWN_COMMAND)
+
+    async def _say_once_in_a_while(
+        self, context: ContextTypes.DEFAULT_TYPE, update: Update, text: str
+    ) -> None:
+        """A reply to what is not an answer, for the first NON_ANSWERS in a row of a chat; then quiet until
+        the chat answers again: someone sending 100 stickers got 100 replies, each one counted against the
+        bot's flood limits."""
+        chat = _chat_id(update)
+        seen = self._non_answers.get(chat, 0) + 1
+        self._non_answers[chat] = seen
+        if seen <= NON_ANSWERS:
+            await _say(context.bot, chat, text)
+
+    async def _ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Updates without a chat to answer in (e.g. a member status change) need no reply."""
+
+    async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure without texts or names (a hashed user id and the step); tell the user."""
+        error = context.error
+        if update is None and isinstance(error, (NetworkError, RetryAfter)):
+            # Fetching updates failed; PTB's polling loop tries again (nothing is lost: unconfirmed updates
+            # stay with Telegram).
+            log.warning("getting updates failed (%s); trying again", type(error).__name__)
+            return
+        chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+        user = self._user_hash(update)
+        if isinstance(
+            error, StoreUnavailableError
+        ):  # nothing was applied: the same tap or answer works later
+            log.warning("user=%s: the session store did not answer (%s)", user, error)
+            if chat is not None:
+                with contextlib.suppress(TelegramError):
+                    await _say(context.bot, chat, TRY_LATER)
+            return
+        if isinstance(error, Forbidden):  # blocked the bot, or deleted their account: nothing to fix here
+            log.info(
+                "user=%s cannot be reached (%s); the reply was not delivered", user, type(error).__name__
+            )
+            return
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        log.error("update failed: user=%s error=%s\n%s", user, type(error).__name__, frames.rstrip())
+        if chat is not None:
+            try:
+                await _say(context.bot, chat, FAILED)
+            except TelegramError:
+                log.warning("could not tell user=%s about the failure", user)
+
+    # Sending.
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
+        """Show where the chat stands; the buttons of the message before come off first."""
+        self._non_answers.pop(chat, None)
+        await self._clear_keyboard(context, chat)
+        messages = render.render(reply)
+        if len(messages) > 1 or reply.ended:
+            try:
+                await context.bot.send_chat_action(chat, ChatAction.TYPING)
+            except TelegramError as error:  # "typing..." is a courtesy; the reply matters
+                log.info("chat action skipped: %s", type(error).__name__)
+        for message in messages:
+            sent = await _say(context.bot, chat, message.html, reply_markup=_keyboard(message.buttons))
+            if message.buttons:
+                self._open_keyboard[chat] = sent.message_id
+            self._shown[chat] = sent.message_id
+        log.info("user=%s step=%s", self._user_hash_of(chat), reply.step)
+
+    async def _clear_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
+        """Take the buttons off the previous question, so only the current one can be tapped."""
+        message_id = self._open_keyboard.pop(chat, None)
+        if message_id is not None:
+            await self._edit(context, chat, message_id, None)
+
+    async def _edit(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, message_id: int, text: str | None
+    ) -> None:
+        """Give a message its last form (the answer shown, no buttons), once: a double tap or a stale tap
+        would send an edit that changes nothing, which Telegram refuses ("message is not modified")."""
+        if self._final.get(chat) == message_id:
+            return
+        self._final[chat] = message_id
+        try:
+            if text is None:
+                await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
+            else:
+                await context.bot.edit_message_text(
+                    text, chat, message_id, parse_mode=ParseMode.HTML, reply_markup=None
+                )
+        except BadRequest as error:
+            # Already edited, too old, or deleted by the user: the new message matters, not this.
+            log.info("edit skipped: %s", type(error).__name__)
+        except TelegramError as error:  # failed even when retried; still send the reply
+            log.warning("edit failed: %s", type(error).__name__)
+
+    async def _edit_buttons(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, message_id: int, buttons: render.Buttons
+    ) -> None:
+        try:
+            await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=_keyboard(buttons))
+        except BadRequest as error:  # e.g. the same tap twice: the keyboard already shows it
+            log.info("edit skipped: %s", type(error).__name__)
+        except TelegramError as error:
+            log.warning("edit failed: %s", type(error).__name__)
+
+    def _user_hash(self, update: object) -> str:
+        user = update.effective_user if isinstance(update, Update) else None
+        return self._user_hash_of(user.id) if user else "-"
+
+    def _user_hash_of(self, user_id: int) -> str:
+        return hashlib.blake2b(str(user_id).encode(), key=self._salt, digest_size=6).hexdigest()
+
+
+async def _say(bot: Bot, chat: int, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Send an HTML message (every text of the bot is HTML, escaped where it is plain)."""
+    return await bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; if Telegram refuses (query too old, answered already), the tap counts."""
+    try:
+        await query.answer(text)
+    except TelegramError as error:
+        log.info("callback query not answered: %s", type(error).__name__)
+
+
+def _status_text(status: Status) -> str:
+    loaded = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.loaded_at))
+    serving = f"Serving dialog {status.dialog_id}, version {status.version}, live since {loaded}."
+    return "\n".join((serving, *status.notes))
+
+
+def _refused_text(problems: tuple[Problem, ...], before: str = "") -> str:
+    head = f"{before}<b>The dialog edit was refused; the last good version is still live.</b>"
+    return render.fit_lines(head, [str(p) for p in problems])
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    if chat is None:
+        raise LookupError("update without a chat")
+    return chat.id
+
+
+def _is_toggle(reply: Reply, data: str) -> bool:
+    """Whether a tap ticked or unticked an item of the tick list still on screen (nothing to send)."""
+    step_id, _, option_id = data.partition(":")
+    return reply.many and reply.step == step_id and option_id != DONE and reply.notice is None
+
+
+def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+    )
