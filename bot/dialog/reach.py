@@ -20,7 +20,7 @@ from functools import reduce
 
 from dd.cudd import BDD, Function  # CUDD, compiled, as dd's wheels ship it
 
-from bot.dialog.model import Condition, Dialog, Exit, Facts, Option, Step, StepKind, Urgency, exits, route
+from bot.dialog.model import Condition, Dialog, Exit, Facts, Option, Step, StepKind, Urgency, exits
 
 UNSET = "-"  # a fact not set yet, a question not asked, no red flag so far
 FLAG_LEVELS = (Urgency.SOON, Urgency.URGENT, Urgency.EMERGENCY)  # what a red flag may promise
@@ -43,16 +43,19 @@ class Space:
     can be compared; facts and the red flag are each dialog's own (`tag`).
     """
 
-    def __init__(self, dialogs: Mapping[str, Dialog]) -> None:
+    def __init__(self, dialogs: Mapping[str, Dialog], *, answers: bool = True) -> None:
+        """`answers=False` leaves the answers out (a tick list's items live only while it is answered):
+        the safety proof needs facts and red flags only, and those sets stay far smaller."""
         self.bdd = BDD()
+        self.answers = answers
         self._vars: dict[str, Variable] = {}
-        answers: dict[str, list[str]] = {}
+        asked: dict[str, list[str]] = {}
         ticks: dict[str, list[str]] = {}
         for dialog in dialogs.values():
             for step in _in_order(dialog):
                 if step.kind is not StepKind.ASK:
                     continue
-                values = answers.setdefault(step.id, [UNSET])
+                values = asked.setdefault(step.id, [UNSET])
                 if step.many:
                     values += [v for v in ("done",) if v not in values]
                     items = ticks.setdefault(step.id, [])
@@ -74,8 +77,9 @@ class Space:
                             placed.add((tag, fact))
                             order.append((f"f:{tag}:{fact}", (UNSET, *dialog.facts[fact])))
 
-        for step_id, values in answers.items():
-            order.append((f"a:{step_id}", tuple(values)))
+        for step_id, values in asked.items():
+            if self.answers:
+                order.append((f"a:{step_id}", tuple(values)))
             for item in ticks.get(step_id, ()):
                 order.append((f"t:{step_id}:{item}", (CLEAR, TICKED)))
                 place_facts(step_id, item)
@@ -171,47 +175,52 @@ def _in_order(dialog: Dialog) -> list[Step]:
     return [dialog.steps[s] for s in [*seen, *rest]]
 
 
-@dataclass(frozen=True)
-class Breach:
-    """A red-flag answer that can end below its level: where, and a shortest answer path there."""
-
-    flag_step: str
-    flag: Option
-    outcome: str
-    path: tuple[str, ...]
-
-
 class Reach:
-    """Where every patient can be, step by step: a set of answers, facts and red flag per step."""
+    """Where every patient can be, step by step: a set of answers, facts and red flag per step.
 
-    def __init__(self, space: Space, dialog: Dialog, tag: str) -> None:
+    `flags` are the answers whose red flag is followed (all of the dialog's by default); `layers`, the
+    states first reached after each number of moves, are kept for tracing a path back (the proof).
+    """
+
+    def __init__(
+        self,
+        space: Space,
+        dialog: Dialog,
+        tag: str,
+        *,
+        flags: Mapping[tuple[str, str], Urgency] | None = None,
+        keep_layers: bool = False,
+    ) -> None:
         self.space, self.dialog, self.tag = space, dialog, tag
         self._flag = f"flag:{tag}"
-        self.breaches: list[Breach] = []
-        self.unexplained: list[str] = []  # outcomes with a breach whose path could not be replayed
+        self.flags = dict(flags) if flags is not None else red_flags(dialog)
+        self.layers: list[dict[str, Function]] = []
+        self._keep_layers = keep_layers
         self.states = self._explore()
 
     # The sets.
 
     def _start(self) -> Function:
+        """Nothing answered, nothing set; a question of another version only (in `diff`) may hold
+        any of its answers, so that it matches every answer to it."""
         s = self.space
         values = {self._flag: UNSET}
         values.update(dict.fromkeys(s.names(f"f:{self.tag}:"), UNSET))
         for step in self.dialog.steps.values():
-            if step.kind is StepKind.ASK:
+            if step.kind is StepKind.ASK and s.answers:
                 values[f"a:{step.id}"] = UNSET
                 values.update({f"t:{step.id}:{o.id}": CLEAR for o in step.options if step.many})
-        return s.point(values)
+        others = [s.any_of(name, s.var(name).values) for name in s.names("a:") if name not in values]
+        return reduce(lambda a, b: a & b, others, s.point(values))
 
     def _explore(self) -> dict[str, Function]:
         """Breadth first, one answer deeper each round, so the first breach found has a shortest path."""
         false = self.space.bdd.false
         reached: dict[str, Function] = {self.dialog.start: self._start()}
         frontier = dict(reached)
-        depth = 0
-        reported: set[tuple[str, str]] = set()
         while frontier:
-            self._check_outcomes(frontier, depth, reported)
+            if self._keep_layers:
+                self.layers.append(frontier)
             following: dict[str, Function] = {}
             for step_id, states in frontier.items():
                 for target, after in self.image(self.dialog.steps[step_id], states):
@@ -222,51 +231,7 @@ class Reach:
                 if new != false:
                     frontier[target] = new
                     reached[target] = reached.get(target, false) | new
-            depth += 1
         return reached
-
-    def _check_outcomes(
-        self, frontier: Mapping[str, Function], depth: int, reported: set[tuple[str, str]]
-    ) -> None:
-        """Record each red-flag answer the first round it ends below its level (so by a shortest path).
-
-        The sets hold the strongest level, not which answer: one assignment of a breaching part is
-        replayed concretely to name its answer, and the part without that answer is looked at again.
-        """
-        s = self.space
-        ends = [self.dialog.steps[i] for i in frontier if self.dialog.steps[i].kind is StepKind.OUTCOME]
-        for step in sorted(ends, key=lambda e: e.urgency or Urgency.SELF_CARE):
-            level = step.urgency or Urgency.SELF_CARE
-            higher = [v.key for v in FLAG_LEVELS if v > level]
-            bad = frontier[step.id] & s.any_of(self._flag, higher) if higher else s.bdd.false
-            while bad != s.bdd.false:
-                found = self._replay_one(bad, step.id)
-                if found is None:
-                    self.unexplained.append(step.id)
-                    break
-                (flag_step, flag), path = found
-                if (flag_step.id, flag.id) not in reported:
-                    reported.add((flag_step.id, flag.id))
-                    self.breaches.append(Breach(flag_step.id, flag, step.id, tuple(path)))
-                bad &= ~self._answered(flag_step, flag)
-        del depth
-
-    def _answered(self, step: Step, option: Option) -> Function:
-        if step.many:
-            return self.space.eq(f"t:{step.id}:{option.id}", TICKED)
-        if step.kind is StepKind.ASK:
-            return self.space.eq(f"a:{step.id}", option.id)
-        return self.space.bdd.true  # a red flag on a message's button: nothing records it
-
-    def _replay_one(self, bad: Function, outcome: str) -> tuple[tuple[Step, Option], list[str]] | None:
-        s = self.space
-        answers = s.names("a:") + s.names("t:")
-        keep = {bit for name in answers for bit in s.var(name).bits}
-        assignment = s.bdd.pick(s.bdd.exist([b for b in _all_bits(s) if b not in keep], bad))
-        if assignment is None:
-            return None
-        chosen = {name: s.value(assignment, name) for name in answers}
-        return _replay(self.dialog, chosen, outcome)
 
     def image(self, step: Step, states: Function) -> Iterator[tuple[str, Function]]:
         """Where the patients in `states` at `step` go next, and as what."""
@@ -278,11 +243,12 @@ class Reach:
                 yield way.target, self._ticked(step, states)
             else:
                 after = states
-                if step.kind is StepKind.ASK:
+                if step.kind is StepKind.ASK and s.answers:
                     after = s.assign(after, f"a:{step.id}", way.option.id)
                 after = self._set(after, way.option.sets)
-                if way.option.red_flag is not None:
-                    after = self._raise_flag(after, way.option.red_flag, self.space.bdd.true)
+                level = self.flags.get((step.id, way.option.id))
+                if level is not None:
+                    after = self._raise_flag(after, level, self.space.bdd.true)
                 yield way.target, after
 
     def guard(self, way: Exit) -> Function:
@@ -305,13 +271,15 @@ class Reach:
         below = self.space.any_of(self._flag, [UNSET, *(v.key for v in FLAG_LEVELS if v < level)]) & when
         return (states & ~below) | self.space.assign(states & below, self._flag, level.key)
 
-    def _ticked(self, step: Step, states: Function) -> Function:
+    def _ticked(self, step: Step, states: Function, *, keep_ticks: bool = False) -> Function:
         """A tick list answered: any allowed set of items, their facts set, the strongest flag raised."""
         s = self.space
         tick = {o.id: s.eq(f"t:{step.id}:{o.id}", TICKED) for o in step.options}
         false = s.bdd.false
-        states = s.forget(states, [f"t:{step.id}:{o.id}" for o in step.options])
-        states = s.assign(states, f"a:{step.id}", "done")
+        items = [f"t:{step.id}:{o.id}" for o in step.options]
+        states = s.forget(states, items)
+        if s.answers:
+            states = s.assign(states, f"a:{step.id}", "done")
         nothing = [o for o in step.options if o.none]
         others = [o for o in step.options if not o.none]
         some = reduce(lambda a, b: a | b, (tick[o.id] for o in others), false)
@@ -333,10 +301,86 @@ class Reach:
             for value, ticked in setters.items():
                 states |= s.assign(before & ticked, name, value)
         for level in FLAG_LEVELS:  # weakest first, so the strongest ticked item has the last word
-            flagged = [tick[o.id] for o in step.options if o.red_flag == level]
+            flagged = [tick[o.id] for o in step.options if self.flags.get((step.id, o.id)) == level]
             if flagged:
                 states = self._raise_flag(states, level, reduce(lambda a, b: a | b, flagged, false))
-        return states
+        return states if s.answers or keep_ticks else s.forget(states, items)
+
+    # Tracing a path back, for the proof.
+
+    def trace(self, depth: int, step_id: str, states: Function) -> list[str]:
+        """A path of `depth` moves from the start to one of `states` at `step_id`, in words."""
+        target = self._one(states)
+        path = [step_id]
+        for layer in reversed(self.layers[:depth]):
+            found = None
+            for before, reached in layer.items():
+                step = self.dialog.steps[before]
+                for way in exits(step):
+                    if way.target == step_id:
+                        found = self._before(step, way, reached, target)
+                        if found is not None:
+                            break
+                if found is not None:
+                    target, how = found
+                    step_id = before
+                    path.append(how)
+                    break
+            if found is None:  # pragma: no cover - every state of a layer came from the layer before
+                raise AssertionError(f"no way back from '{step_id}'")
+        return path[::-1]
+
+    def _one(self, states: Function) -> Function:
+        """One state of a set: every variable of a state fixed (a tick list's items are not, without
+        answers: they live only while it is answered)."""
+        s = self.space
+        bits = [b for n in s.names("") if s.answers or not n.startswith("t:") for b in s.var(n).bits]
+        return s.bdd.cube(s.bdd.pick(states, care_vars=bits))
+
+    def _before(
+        self, step: Step, way: Exit, reached: Function, target: Function
+    ) -> tuple[Function, str] | None:
+        """One state of `reached` that `way` takes to `target` (one state), and the move in words."""
+        s = self.space
+        if step.kind is StepKind.ROUTE:
+            found = reached & self.guard(way) & target
+            return (self._one(found), step.id) if found != s.bdd.false else None
+        if way.option is not None:
+            chosen: list[Option] = [way.option]
+            how = f"{step.id}: {way.option.label}"
+        else:  # a tick list: which items were ticked is read off the tick list's own image
+            ticked = self._ticked(step, reached, keep_ticks=True) & target
+            if ticked == s.bdd.false:
+                return None
+            bits = [b for o in step.options for b in s.var(f"t:{step.id}:{o.id}").bits]
+            picked = s.bdd.pick(ticked, care_vars=bits)
+            chosen = [o for o in step.options if s.value(picked, f"t:{step.id}:{o.id}") == TICKED]
+            how = f"{step.id}: " + " + ".join(o.label for o in chosen)
+        sets = [pair for option in chosen for pair in option.sets]
+        undone = target & s.point({f"f:{self.tag}:{fact}": value for fact, value in sets})
+        undone = s.forget(undone, [f"f:{self.tag}:{fact}" for fact, _value in sets])
+        if step.kind is StepKind.ASK and s.answers:
+            undone = s.forget(undone, [f"a:{step.id}"])
+        levels = [lv for o in chosen if (lv := self.flags.get((step.id, o.id))) is not None]
+        if levels:  # the flag was raised to `level` from anything up to it, or was above it already
+            level = max(levels)
+            now = s.forget(undone & s.eq(self._flag, level.key), [self._flag])
+            was = s.any_of(self._flag, [UNSET, *(v.key for v in FLAG_LEVELS if v <= level)])
+            undone = (now & was) | (undone & self._above(level))
+        found = reached & undone
+        return (self._one(found), how) if found != s.bdd.false else None
+
+    def _above(self, level: Urgency) -> Function:
+        return self.space.any_of(self._flag, [v.key for v in FLAG_LEVELS if v > level])
+
+    def breaching(self, depth: int) -> Iterator[tuple[Step, Function]]:
+        """Outcomes first reached after `depth` moves with a red flag above their level, lowest first."""
+        layer = self.layers[depth]
+        ends = [self.dialog.steps[i] for i in layer if self.dialog.steps[i].kind is StepKind.OUTCOME]
+        for step in sorted(ends, key=lambda e: e.urgency or Urgency.SELF_CARE):
+            bad = layer[step.id] & self._above(step.urgency or Urgency.SELF_CARE)
+            if bad != self.space.bdd.false:
+                yield step, bad
 
     # Reading the sets.
 
@@ -366,71 +410,14 @@ def _all_bits(space: Space) -> list[str]:
     return [bit for name in space.names("") for bit in space.var(name).bits]
 
 
-_State = tuple[str, Facts, tuple[str, str] | None]  # step, facts, strongest red flag (step, option)
-
-
-def _replay(
-    dialog: Dialog, chosen: Mapping[str, str], outcome: str
-) -> tuple[tuple[Step, Option], list[str]] | None:
-    """A shortest path taking only the chosen answers (taps on messages are free) to `outcome` with a
-    red flag above its level, and that flag: the strongest answered, the first among equals."""
-    level = dialog.steps[outcome].urgency or Urgency.SELF_CARE
-    start: _State = (dialog.start, (), None)
-    parent: dict[_State, tuple[_State, str] | None] = {start: None}
-    queue = [start]
-    for state in queue:
-        step_id, facts, flag = state
-        if step_id == outcome and flag is not None and _level(dialog, flag) > level:
-            path: list[str] = []
-            link = parent[state]
-            while link is not None:
-                before, how = link
-                path.append(how)
-                link = parent[before]
-            flag_step = dialog.steps[flag[0]]
-            option = flag_step.option(flag[1])
-            assert option is not None  # noqa: S101 - flags are taken from the dialog's own options
-            return (flag_step, option), [*path[::-1], step_id]
-        for target, after_facts, taken, how in _moves(dialog.steps[step_id], dict(facts), chosen):
-            now = flag
-            for option_step, option in taken:
-                if option.red_flag and (now is None or option.red_flag > _level(dialog, now)):
-                    now = (option_step.id, option.id)
-            after: _State = (target, tuple(sorted(after_facts.items())), now)
-            if after not in parent:
-                parent[after] = (state, how)
-                queue.append(after)
-    return None
-
-
-def _level(dialog: Dialog, flag: tuple[str, str]) -> Urgency:
-    option = dialog.steps[flag[0]].option(flag[1])
-    return (option.red_flag if option else None) or Urgency.SELF_CARE
-
-
-def _moves(
-    step: Step, facts: dict[str, str], chosen: Mapping[str, str]
-) -> Iterator[tuple[str, dict[str, str], list[tuple[Step, Option]], str]]:
-    """(next step, facts, options taken in order, how to say it) for each way the chosen answers allow."""
-    if step.kind is StepKind.ROUTE:
-        yield route(step, facts), facts, [], step.id
-        return
-    if step.kind is StepKind.OUTCOME:
-        return
-    if step.many:
-        picked = [o for o in step.options if chosen.get(f"t:{step.id}:{o.id}") == TICKED]
-        after = dict(facts)
-        for option in picked:
-            after.update(option.sets)
-        strongest = sorted(picked, key=lambda o: -(o.red_flag or 0))  # stable: the first among equals
-        how = f"{step.id}: " + " + ".join(o.label for o in picked)
-        yield step.next or "", after, [(step, o) for o in strongest], how
-        return
-    answer = chosen.get(f"a:{step.id}", UNSET)
-    for option in step.options:
-        if step.kind is StepKind.ASK and answer not in (UNSET, option.id):
-            continue
-        yield option.next, {**facts, **dict(option.sets)}, [(step, option)], f"{step.id}: {option.label}"
+def red_flags(dialog: Dialog) -> dict[tuple[str, str], Urgency]:
+    """Every answer marked `red_flag`, by (step id, option id), with its level."""
+    return {
+        (step.id, option.id): option.red_flag
+        for step in dialog.steps.values()
+        for option in step.options
+        if option.red_flag is not None
+    }
 
 
 def assignment_of(space: Space, answers: Iterable[tuple[str, tuple[str, ...]]]) -> Function:
