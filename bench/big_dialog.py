@@ -40,7 +40,7 @@ def measure(steps: int, repeats: int) -> list[Row]:
     return [
         at_most("big dialog: load + full check", total, "s", TARGET_SECONDS, size),
         info("  of which YAML parsing (compose)", parse, "s", "libyaml parser, composer in Python"),
-        info("  of which safety proof", proof, "s", "symbolic: sets of answers, facts and red flag"),
+        info("  of which safety proof", proof, "s", "symbolic: sets of facts and red-flag level"),
         info("  of which structural checks", checked, "s", "graph, texts, labels"),
     ]
 

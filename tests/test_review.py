@@ -25,13 +25,20 @@ def test_every_path_of_the_small_dialog_is_a_row_with_its_answers_and_topics() -
 
 
 def test_answers_that_do_not_change_the_advice_share_one_row() -> None:
-    """Both durations end at 'book' here, so the table shows one row 'A few days | Weeks'."""
+    """Both durations end at 'book' here, so the row says only 'first: No': how long does not decide."""
     both = "{when: {duration: [short, long]}, next: book}"
     dialog = load_dialog_text(edit(MINIMAL, "{when: {duration: long}, next: book}", both))
     rows = merged_rows(dialog)
     assert len(engine_paths(Engine(dialog, worst_case_values()))) == 3
     assert len(rows) == 2
-    assert "how_long: A few days \\| Weeks" in outcome_table(dialog)  # a | in a Markdown cell is escaped
+    assert "| 2 | soon: book an appointment | book | first: No | rest |" in outcome_table(dialog)
+
+
+def test_answers_that_share_a_row_are_joined_by_an_escaped_bar() -> None:
+    """Some but not all answers of a question lead the same way: 'a | b' (escaped in a Markdown cell)."""
+    table = outcome_table(load_dialog(DIALOGS / "upper-back-pain.yaml"))
+    assert "age: 16 to 19 \\| 20 to 49" in table
+    assert "questions a row does not name do not change its advice" in table
 
 
 def test_the_shipped_dialog_table_stays_short_enough_to_sign() -> None:

@@ -157,6 +157,8 @@ def describe(dialog: Dialog, answers: Answers) -> str:
             ticks.setdefault(step_id, []).append(("ticked " if TICKED in values else "not ticked ") + label)
             continue
         labels = [o.label for o in step.options if o.id in values]
+        if not step.many and len(labels) == len(step.options):
+            continue  # any answer, when asked: this question does not decide the row
         if step.many:
             labels = ["answered"] if "done" in values else []
         text = " | ".join(labels) or "not asked"
@@ -200,7 +202,8 @@ def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
     lines = [
         f"# Outcomes of '{dialog.title}' (version {dialog.version})",
         "",
-        f"{len(rows)} rows; answers joined by | lead to the same advice.",
+        f"{len(rows)} rows; answers joined by | lead to the same advice; questions a row does not name do "
+        "not change its advice.",
         "",
         "Signed off by: ____________________  Date: __________",
         "",
