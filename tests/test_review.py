@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from dialog_helpers import DIALOGS, MINIMAL, edit, engine_paths
+from dialog_helpers import DIALOGS, MINIMAL, TICKS, edit, engine_paths
 
 from bot.cli import main
 from bot.dialog.engine import Engine
@@ -96,3 +96,30 @@ def test_a_topic_change_on_hundreds_of_paths_is_reported_in_a_few_rows() -> None
     assert len(changes) <= 10
     assert all(c.describe().endswith(": no longer shows cause_ageing") for c in changes)
     assert all("age: 50 to 64" in c.path for c in changes)
+
+
+def test_adding_one_question_is_one_short_line_that_names_it_and_its_effect() -> None:
+    worse = (
+        '      - {label: "No", next: worse}\n  worse:\n    ask: "Is it getting worse?"\n    options:\n'
+        '      - {id: "yes", label: "Yes", red_flag: urgent, next: doctor}\n'
+        '      - {id: "no", label: "No", next: how_long}\n'
+    )
+    new = load_dialog_text(
+        edit(MINIMAL, '      - {label: "No", next: how_long}                 # 15\n', worse)
+    )
+    assert [c.describe() for c in diff(load_dialog_text(MINIMAL), new)] == [
+        "new question 'worse': first: No -> worse: Yes => urgent (doctor)"
+    ]
+
+
+def test_a_new_tick_item_shows_as_the_ticks_it_changes() -> None:
+    rash = (
+        '      - {id: rash, label: "A rash", set: {fever: "yes"}}\n      - {id: none, label: "None of these"'
+    )
+    new = load_dialog_text(edit(TICKS, '      - {id: none, label: "None of these"', rash))
+    assert [c.describe() for c in diff(load_dialog_text(TICKS), new)] == [
+        "signs: not ticked A fever; not ticked Cancer, now or before; ticked Weak legs; ticked A rash: "
+        "level soon -> urgent; outcome book -> doctor",
+        "signs: not ticked A fever; not ticked Weak legs; ticked A rash: level self_care -> urgent; "
+        "outcome home -> doctor",
+    ]

@@ -385,8 +385,10 @@ class Reach:
     # Reading the sets.
 
     def answers_of(self, states: Function) -> Function:
-        """The answer combinations of a set of states, without their facts and red flag."""
-        return self.space.forget(states, [self._flag, *self.space.names(f"f:{self.tag}:")])
+        """The answer combinations of a set of states, without their facts and red flag (and without
+        "None of these" ticks, which follow from the others)."""
+        names = [self._flag, *self.space.names(f"f:{self.tag}:"), *sorted(self.space.derived)]
+        return self.space.forget(states, names)
 
     def cells(self, step: Step) -> Iterator[tuple[tuple[str, ...], Function]]:
         """An outcome's reachable states split by the topics it shows, as (topics, states)."""

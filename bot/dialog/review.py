@@ -38,7 +38,6 @@ class TooManyRowsError(Exception):
 def rows_of(space: Space, answers: Function) -> list[Answers]:
     """A set of answer combinations as disjoint rows, question by question in the order asked:
     answers after which the same advice follows (the same rest of the set) share a row."""
-    answers = space.forget(answers, space.derived)
     return _merged(_Rows(space).split(answers, 0), space)
 
 
@@ -227,13 +226,17 @@ class Change:
     topics_added: tuple[str, ...]
     topics_removed: tuple[str, ...]
     paths: int  # how many answer combinations this row stands for
+    questions: tuple[str, ...] = ()  # questions of one version only that this row passes
 
     def describe(self) -> str:
         (was, now), (was_outcome, now_outcome) = self.level, self.outcome
+        asked = ", ".join(f"'{q}'" for q in self.questions)
         if was is None:
-            return f"new path: {self.path} => {now.key if now is not None else ''} ({now_outcome})"
+            cause = f"new question {asked}: " if asked else "new path: "
+            return f"{cause}{self.path} => {now.key if now is not None else ''} ({now_outcome})"
         if now is None:
-            return f"path removed: {self.path} (was {was.key}, {was_outcome})"
+            cause = f"question {asked} removed: " if asked else "path removed: "
+            return f"{cause}{self.path} (was {was.key}, {was_outcome})"
         parts = []
         if was != now:
             warning = "  <-- LESS URGENT" if now < was else ""
@@ -273,18 +276,22 @@ def diff(old: Dialog, new: Dialog) -> list[Change]:
         for now in after:
             if (was.urgency, was.outcome, was.topics) != (now.urgency, now.outcome, now.topics):
                 add(was.answers & now.answers, was, now)
-    anywhere_before = _union(space, (c.answers for c in before))
-    anywhere_after = _union(space, (c.answers for c in after))
+    # A path is gone when no path of the new version agrees with it on the questions the old one asks
+    # (and the other way round), so that a new question does not make every path look removed.
+    anywhere_before = space.forget(_union(space, (c.answers for c in before)), _only_in(space, new, old))
+    anywhere_after = space.forget(_union(space, (c.answers for c in after)), _only_in(space, old, new))
     for was in before:
         add(was.answers & ~anywhere_after, was, None)
     for now in after:
         add(now.answers & ~anywhere_before, None, now)
+    only = set(_only_in(space, old, new)) | set(_only_in(space, new, old))
     changes = [
         Change(
             describe(new if delta[0][1] is not None else old, row),
             row,
             *delta,
             space.count(answers & space.row(row)),
+            tuple(dict.fromkeys(name.split(":")[1] for name, _values in row if name in only)),
         )
         for delta, answers in by_change.items()
         for row in rows_of(space, answers)
@@ -295,6 +302,20 @@ def diff(old: Dialog, new: Dialog) -> list[Change]:
 _Delta = tuple[
     tuple[Urgency | None, Urgency | None], tuple[str | None, str | None], tuple[str, ...], tuple[str, ...]
 ]
+
+
+def _only_in(space: Space, this: Dialog, other: Dialog) -> list[str]:
+    """The answer variables of questions and tick items that `other` has and `this` has not."""
+
+    def names(dialog: Dialog) -> set[str]:
+        found = set()
+        for step in dialog.steps.values():
+            if step.kind is StepKind.ASK:
+                found.add(f"a:{step.id}")
+                found |= {f"t:{step.id}:{o.id}" for o in step.options if step.many}
+        return found
+
+    return sorted((names(other) - names(this)) & set(space.names("")))
 
 
 def _union(space: Space, sets: Iterable[Function]) -> Function:
