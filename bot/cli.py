@@ -149,8 +149,11 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _outcomes(args: argparse.Namespace) -> int:
-    dialog = _find_dialog(load_config(args.config), args.dialog)
-    print(outcome_table(dialog, args.format), end="")
+    config = load_config(args.config)
+    path = _find_dialog_path(config, args.dialog)
+    dialog = load_dialog(path)
+    signed = signoff.summary(dialog, path)
+    print(outcome_table(dialog, args.format, config.clinic.placeholders(), signed), end="")
     return 0
 
 

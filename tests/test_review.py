@@ -123,3 +123,21 @@ def test_a_new_tick_item_shows_as_the_ticks_it_changes() -> None:
         "signs: not ticked A fever; not ticked Weak legs; ticked A rash: level self_care -> urgent; "
         "outcome home -> doctor",
     ]
+
+
+def test_the_outcome_table_shows_the_words_patients_read(tmp_path, capsys) -> None:
+    """Rewriting the emergency advice shows in the table the clinician signs, with the clinic's values."""
+    text = (DIALOGS / "upper-back-pain.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "upper-back-pain.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["outcomes", str(path)]) == 0
+    table = capsys.readouterr().out
+    assert "### call_now (emergency: call now)\n\n> Call 911 now." in table
+    assert "Sign-off: not signed off." in table
+    path.write_text(text.replace("**Call {emergency_number} now.**", "**Rest at home and see how it goes.**"))
+    assert main(["outcomes", str(path), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    emergency = next(r for r in rows if r["outcome"] == "call_now")
+    assert emergency["advice"].startswith("Rest at home and see how it goes.")
+    assert emergency["signoff"] == "not signed off"
+    assert all(r["safety_net"] for r in rows if not r["level"].startswith("emergency"))

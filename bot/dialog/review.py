@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dd.cudd import Function
 
 from bot.dialog.model import Dialog, StepKind, Urgency
 from bot.dialog.reach import TICKED, UNSET, Reach, Space
+from bot.dialog.text import fill, to_plain, worst_case_values
 
 _LEVEL_WORDS = {
     Urgency.EMERGENCY: "emergency: call now",
@@ -24,6 +25,7 @@ _LEVEL_WORDS = {
     Urgency.SELF_CARE: "self-care at home",
 }
 _COLUMNS = ("level", "outcome", "answers", "topics", "source", "reviewed_by", "review_due")
+_TEXT_COLUMNS = ("advice", "topic_titles", "safety_net")  # the words, in the CSV only
 
 # A row: per question that decides it, the answers that lead the same way (option ids; for a tick
 # list's item, whether it is ticked). A question left out does not change the advice.
@@ -170,7 +172,7 @@ def describe(dialog: Dialog, answers: Answers) -> str:
     return " -> ".join(parts) or "(any answers)"
 
 
-def _rows(dialog: Dialog) -> list[tuple[str, ...]]:
+def _rows(dialog: Dialog, values: Mapping[str, str]) -> list[tuple[str, ...]]:
     table: list[tuple[str, ...]] = []
     for row in merged_rows(dialog):
         outcome, topics, answers = row
@@ -184,25 +186,50 @@ def _rows(dialog: Dialog) -> list[tuple[str, ...]]:
                 review.source or "",
                 review.reviewed_by or "",
                 review.review_due or "",
+                _advice(dialog, outcome, values),
+                "; ".join(_plain(dialog.topics[t].title, values) for t in topics),
+                _safety_net(dialog, outcome, values),
             )
         )
     return table
 
 
-def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
-    """Every distinct way to each outcome, most urgent first, as Markdown or CSV."""
-    rows = _rows(dialog)
+def _plain(text: str, values: Mapping[str, str]) -> str:
+    return to_plain(fill(text, values))
+
+
+def _advice(dialog: Dialog, outcome: str, values: Mapping[str, str]) -> str:
+    return _plain(dialog.steps[outcome].text, values)
+
+
+def _safety_net(dialog: Dialog, outcome: str, values: Mapping[str, str]) -> str:
+    step = dialog.steps[outcome]
+    if step.urgency is Urgency.EMERGENCY:
+        return ""  # emergency advice stays short: no safety net is shown
+    return _plain(step.safety_net or dialog.safety_net, values)
+
+
+def outcome_table(
+    dialog: Dialog, fmt: str = "markdown", values: Mapping[str, str] | None = None, signoff: str = ""
+) -> str:
+    """Every distinct way to each outcome, most urgent first, and the words of each piece of advice as
+    patients read them (placeholders filled from `values`), as Markdown or CSV; `signoff` says whether
+    this content is signed (from bot/dialog/signoff.py)."""
+    values = values if values is not None else worst_case_values()
+    rows = _rows(dialog, values)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_COLUMNS)
-        writer.writerows(rows)
+        writer.writerow((*_COLUMNS, *_TEXT_COLUMNS, "signoff"))
+        writer.writerows((*row, signoff) for row in rows)
         return out.getvalue()
     lines = [
         f"# Outcomes of '{dialog.title}' (version {dialog.version})",
         "",
         f"{len(rows)} rows; answers joined by | lead to the same advice; questions a row does not name do "
-        "not change its advice.",
+        "not change its advice. The words of each piece of advice follow the table.",
+        "",
+        f"Sign-off: {signoff or 'see clinic-bot validate'}.",
         "",
         "Signed off by: ____________________  Date: __________",
         "",
@@ -210,9 +237,38 @@ def outcome_table(dialog: Dialog, fmt: str = "markdown") -> str:
         "|---" * (len(_COLUMNS) + 1) + "|",
     ]
     for number, row in enumerate(rows, start=1):
-        cells = [cell.replace("|", "\\|") for cell in row]
+        cells = [cell.replace("|", "\\|") for cell in row[: len(_COLUMNS)]]
         lines.append(f"| {number} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "## The advice, as patients read it", ""]
+    lines += [
+        "Every piece of advice ends with the clinic's contact and the disclaimer:",
+        "",
+        *_quoted(_plain(dialog.contact, values)),
+        ">",
+        *_quoted(_plain(dialog.disclaimer, values)),
+        "",
+    ]
+    for outcome in dict.fromkeys(row[1] for row in rows):
+        step = dialog.steps[outcome]
+        level = step.urgency or Urgency.SELF_CARE
+        lines += [
+            f"### {outcome} ({_LEVEL_WORDS[level]})",
+            "",
+            *_quoted(_advice(dialog, outcome, values)),
+            "",
+        ]
+        shown = dict.fromkeys(s.topic for s in step.show)
+        if shown:
+            titles = ", ".join(_plain(dialog.topics[t].title, values) for t in shown)
+            lines += [f"Topics it may show (by the answers, see the table): {titles}.", ""]
+        net = _safety_net(dialog, outcome, values)
+        if net:
+            lines += ["Safety net:", "", *_quoted(net), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}".rstrip() for line in text.splitlines()]
 
 
 # What changes for some answers: level and outcome before and after (None: no such path before, or
