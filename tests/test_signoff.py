@@ -23,9 +23,16 @@ from bot.library import DialogLibrary
 SIGNED_ON = datetime.date(2026, 12, 1)
 # MINIMAL with a field it lacks, so that one dialog uses every field of the model.
 FULL = edit(
-    MINIMAL,
-    '    say: "Rest at home."                              # 34\n',
-    '    say: "Rest at home."\n    safety_net: "Call us if it is not better in a week."\n',
+    edit(
+        MINIMAL,
+        '    say: "Rest at home."                              # 34\n',
+        '    say: "Rest at home."\n    safety_net: "Call us if it is not better in a week."\n',
+    ),
+    "red_flag: urgent, next: doctor}",
+    "red_flag: urgent, next: doctor, asks: [pain.very_bad]}",
+) + (  # at the end, so that the line numbers above stay true
+    'catalogue: "catalogues/pain.yaml"\n'
+    'catalogue_exclude: {pain.in_children: "the check is for adults only"}\n'
 )
 CALL_NOW = (
     "      **Call {emergency_number} now.**\n"
