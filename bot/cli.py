@@ -357,7 +357,8 @@ def _catalogue_coverage(dialog: Dialog, path: Path) -> str | None:
     if found.problems:
         return None
     left_out = f", {found.excluded} excluded with a reason" if found.excluded else ""
-    return f", catalogue {catalogue.id} covered: {found.asked} signs asked{left_out}"
+    pairs = f", {found.combined} combinations held" if found.combined else ""
+    return f", catalogue {catalogue.id} covered: {found.asked} signs asked{pairs}{left_out}"
 
 
 def _print_signoff(path: Path, signed: State) -> None:

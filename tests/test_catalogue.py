@@ -14,7 +14,7 @@ from dialog_helpers import DIALOGS, TICKS, edit
 
 from bot.cli import main
 from bot.dialog.catalogue import Catalogue, coverage, load_catalogue
-from bot.dialog.loader import load_dialog_text
+from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.problems import DialogError, LoadError
 
 SHIPPED = DIALOGS / "catalogues" / "back-red-flags.yaml"
@@ -79,7 +79,7 @@ def problems(dialog_text: str, tmp_path: Path) -> list[str]:
 def test_a_dialog_that_asks_every_sign_at_its_level_is_covered(tmp_path: Path) -> None:
     found = coverage(load_dialog_text(ASKED, "ticks.yaml"), catalogue(tmp_path))
     assert found.problems == ()
-    assert (found.asked, found.excluded) == (3, 0)
+    assert (found.asked, found.combined, found.excluded) == (3, 1, 0)
 
 
 def test_a_sign_never_asked_is_named_with_how_to_fix_it(tmp_path: Path) -> None:
@@ -214,6 +214,14 @@ def test_the_shipped_catalogue_loads_and_names_a_source_for_every_sign() -> None
         assert condition in shipped.names
 
 
+def test_the_shipped_dialog_covers_the_whole_catalogue() -> None:
+    dialog = load_dialog(DIALOGS / "upper-back-pain.yaml")
+    assert dialog.catalogue == "catalogues/back-red-flags.yaml"
+    found = coverage(dialog, load_catalogue(SHIPPED))
+    assert found.problems == ()
+    assert found.asked + found.combined + found.excluded == len(load_catalogue(SHIPPED).signs)
+
+
 def test_validate_reports_the_coverage_and_fails_on_a_gap(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -222,7 +230,7 @@ def test_validate_reports_the_coverage_and_fails_on_a_gap(
     good = ASKED + 'catalogue: "catalogues/small.yaml"\n'
     (tmp_path / "ticks.yaml").write_text(good, encoding="utf-8")
     assert main(["validate", str(tmp_path / "ticks.yaml")]) == 0
-    assert "catalogue small covered: 3 signs asked" in capsys.readouterr().out
+    assert "catalogue small covered: 3 signs asked, 1 combinations held" in capsys.readouterr().out
     (tmp_path / "ticks.yaml").write_text(good.replace(", asks: [cord.legs]", ""), encoding="utf-8")
     assert main(["validate", str(tmp_path / "ticks.yaml")]) == 1
     assert "catalogue sign 'cord.legs' (weak legs; soon) is never asked" in capsys.readouterr().err

@@ -167,7 +167,8 @@ class Coverage:
     """What `validate` reports: the problems, and how many signs were asked and left out."""
 
     problems: tuple[Problem, ...]
-    asked: int
+    asked: int  # single signs asked by some answer
+    combined: int  # combinations checked over every path
     excluded: int
 
 
@@ -218,7 +219,8 @@ def coverage(dialog: Dialog, catalogue: Catalogue) -> Coverage:
     combinations = [s for s in catalogue.signs.values() if s.all_of and s.id not in excluded]
     if combinations and not problems:
         problems += _combinations(dialog, combinations, askers)
-    return Coverage(tuple(sorted(problems)), len(set(askers) & set(catalogue.signs)), len(excluded))
+    asked = len({s for s in askers if s in catalogue.signs and not catalogue.signs[s].all_of})
+    return Coverage(tuple(sorted(problems)), asked, len(combinations), len(excluded))
 
 
 def _references(dialog: Dialog, catalogue: Catalogue) -> Iterator[Problem]:

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dd.cudd import Function
+from dd.cudd import Function, restrict
 
 from bot.dialog.model import Dialog, StepKind, Urgency
 from bot.dialog.reach import TICKED, UNSET, Reach, Space
@@ -35,10 +35,37 @@ class TooManyRowsError(Exception):
     """The advice depends on so many answer combinations that no table can show them."""
 
 
-def rows_of(space: Space, answers: Function) -> list[Answers]:
+def rows_of(space: Space, answers: Function, possible: Function | None = None) -> list[Answers]:
     """A set of answer combinations as disjoint rows, question by question in the order asked:
-    answers after which the same advice follows (the same rest of the set) share a row."""
-    return _merged(_Rows(space).split(answers, 0), space)
+    answers after which the same advice follows (the same rest of the set) share a row.
+
+    `possible` (see `possible_ticks`) lets combinations no patient can give count as "any": then a
+    tick list that does not decide a row is left out of it, instead of splitting it into one row per
+    item ("None of these", or some other item). Rows holding only impossible combinations are dropped.
+    """
+    if possible is None:
+        return _merged(_Rows(space).split(answers, 0), space)
+    rows = _Rows(space).split(restrict(answers, possible), 0)
+    false = space.bdd.false
+    return _merged([row for row in rows if space.row(row) & answers != false], space)
+
+
+def possible_ticks(space: Space, dialogs: Iterable[Dialog]) -> Function:
+    """The ticks a patient can give: at an answered tick list "None of these" alone, or other items
+    without it; at one not asked, nothing ticked."""
+    bdd = space.bdd
+    possible = bdd.true
+    for dialog in dialogs:
+        for step in dialog.steps.values():
+            if not step.many or not space.has(f"a:{step.id}"):
+                continue
+            tick = {o.id: space.eq(f"t:{step.id}:{o.id}", TICKED) for o in step.options}
+            nothing = _union(space, (tick[o.id] for o in step.options if o.none))
+            some = _union(space, (tick[o.id] for o in step.options if not o.none))
+            answered = space.eq(f"a:{step.id}", "done")
+            clear = ~_union(space, tick.values())
+            possible &= (answered & ((nothing & ~some) | (some & ~nothing))) | (~answered & clear)
+    return possible
 
 
 def _merged(rows: list[Answers], space: Space) -> list[Answers]:
@@ -130,8 +157,11 @@ def cells(space: Space, dialog: Dialog, tag: str = "") -> list[Cell]:
 def merged_rows(dialog: Dialog) -> list[tuple[str, tuple[str, ...], Answers]]:
     """The outcome table's rows: (outcome, topics, answers), most urgent first."""
     space = Space({"": dialog})
+    possible = possible_ticks(space, [dialog])
     rows = [
-        (c.outcome, c.topics, answers) for c in cells(space, dialog) for answers in rows_of(space, c.answers)
+        (c.outcome, c.topics, answers)
+        for c in cells(space, dialog)
+        for answers in rows_of(space, c.answers, possible)
     ]
     return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], describe(dialog, row[2])))
 
@@ -250,6 +280,7 @@ def diff(old: Dialog, new: Dialog) -> list[Change]:
     """
     space = Space({"old": old, "new": new})
     before, after = cells(space, old, "old"), cells(space, new, "new")
+    possible = possible_ticks(space, [old, new])
     by_change: dict[_Delta, Function] = {}
 
     def add(answers: Function, was: Cell | None, now: Cell | None) -> None:
@@ -282,7 +313,7 @@ def diff(old: Dialog, new: Dialog) -> list[Change]:
             space.count(answers & space.row(row)),
         )
         for delta, answers in by_change.items()
-        for row in rows_of(space, answers)
+        for row in rows_of(space, answers, possible)
     ]
     return sorted(changes, key=lambda c: (c.level[0] is None, c.level[1] is None, c.path))
 
