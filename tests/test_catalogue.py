@@ -234,3 +234,10 @@ def test_validate_reports_the_coverage_and_fails_on_a_gap(
     (tmp_path / "ticks.yaml").write_text(good.replace(", asks: [cord.legs]", ""), encoding="utf-8")
     assert main(["validate", str(tmp_path / "ticks.yaml")]) == 1
     assert "catalogue sign 'cord.legs' (weak legs; soon) is never asked" in capsys.readouterr().err
+
+
+def test_the_clinical_notes_list_every_catalogue_sign_with_its_level() -> None:
+    notes = (DIALOGS.parent / "docs" / "clinical-notes.md").read_text(encoding="utf-8")
+    for sign in load_catalogue(SHIPPED).signs.values():
+        level = "risk (only in a combination)" if sign.level is None else sign.level.key
+        assert f"| `{sign.id}` | {sign.says} | {level} |" in notes, sign.id

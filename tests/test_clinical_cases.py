@@ -127,7 +127,7 @@ def test_the_case_set_is_broad() -> None:
     assert all(per_level[level] >= 15 for level in LEVELS), per_level
     assert all(case.expected in case.acceptable for case in ALL)
     assert sum("answers for" in case.story for case in ALL) >= 7
-    ages = [int(m.group(1)) for case in ALL if (m := re.search(r"\b(\d\d), ", case.story + " "))]
+    ages = [int(m.group(1)) for case in ALL if (m := re.search(r"\b(\d\d)[,.] ", case.story))]
     assert sum(age >= 65 for age in ages) >= 6
     outside = ("chest", "breath", "tummy", "yellow", "pee", "calf", "blisters", "confused", "fever")
     assert sum(any(word in case.story.lower() for word in outside) for case in ALL) >= 20

@@ -27,6 +27,7 @@ from bot.dialog.engine import DONE, Engine, Reply
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import Option, StepKind, Urgency
 from bot.dialog.readability import grade, syllable_count
+from bot.dialog.review import describe, merged_rows
 from bot.dialog.text import to_html
 from bot.render import render
 
@@ -846,3 +847,24 @@ def test_grade_tells_the_clinic_page_from_plain_words() -> None:
     )
     assert grade(page) > 12
     assert grade(fill(DIALOG.topics["what_is"].text)) < 8
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The sign-off page: docs/clinical-notes.md shows the outcome table as `clinic-bot outcomes` makes it.
+
+NOTES = ROOT / "docs" / "clinical-notes.md"
+
+
+def test_the_clinical_notes_show_the_outcome_table_as_it_is() -> None:
+    """The rows per outcome, and every row that ends at self-care, word for word."""
+    notes = NOTES.read_text(encoding="utf-8")
+    rows = merged_rows(DIALOG)
+    assert f"the table has {len(rows)} rows" in notes
+    for step in (s for s in DIALOG.steps.values() if s.urgency is not None):
+        count = sum(outcome == step.id for outcome, _topics, _answers in rows)
+        assert f"| `{step.id}` | {step.urgency.key} | {count} |" in notes
+    for outcome, topics, answers in rows:
+        if outcome == "self_care":
+            assert (
+                f"| {', '.join(topics)} | {describe(DIALOG, answers).replace('|', chr(92) + '|')} |" in notes
+            )

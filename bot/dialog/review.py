@@ -174,6 +174,7 @@ def describe(dialog: Dialog, answers: Answers) -> str:
     """A row's answers in words: 'age: 16 to 19 | 20 to 49 -> signs: ticked Fever; not ticked Rash'."""
     parts: list[str] = []
     ticks: dict[str, list[str]] = {}
+    unticked: dict[str, set[str]] = {}
     for name, values in answers:
         kind, step_id, *item = name.split(":")
         step = dialog.steps.get(step_id)
@@ -183,6 +184,8 @@ def describe(dialog: Dialog, answers: Answers) -> str:
             option = step.option(item[0])
             label = option.label if option else item[0]
             ticks.setdefault(step_id, []).append(("ticked " if TICKED in values else "not ticked ") + label)
+            if TICKED not in values:
+                unticked.setdefault(step_id, set()).add(item[0])
             continue
         labels = [o.label for o in step.options if o.id in values]
         if step.many:
@@ -193,6 +196,11 @@ def describe(dialog: Dialog, answers: Answers) -> str:
         parts.append(f"{step_id}: {text}")
     for step_id, said in ticks.items():
         parts = [p for p in parts if p != f"{step_id}: answered"]
+        step = dialog.steps[step_id]
+        items = {o.id for o in step.options if not o.none}
+        nothing = next((o.label for o in step.options if o.none), "")
+        if nothing and items <= unticked.get(step_id, set()):
+            said = [nothing]  # every item left unticked: the patient ticked "None of these"
         parts.append(f"{step_id}: {'; '.join(said)}")
     return " -> ".join(parts) or "(any answers)"
 
