@@ -13,7 +13,7 @@ from bench.sessions import engine_for, shipped_dialog
 from bench.stats import percentile
 from bot import render
 from bot.conversations import Conversations
-from bot.dialog.model import StepKind
+from bot.dialog.model import DONE, StepKind
 from bot.store import SqliteStore
 
 
@@ -36,12 +36,13 @@ def measure(chats: int, steps: int, seed: int = 3) -> list[Row]:
                 where[chat] = conversations.start(chat).step
                 continue
             option = step.options[rng.randrange(len(step.options))]
-            started = clock()
-            reply, _label = conversations.choose(chat, step.id, option.id)
-            middle = clock()
-            render.render(reply)
-            drew.append(clock() - middle)
-            chose.append(middle - started)
+            for tap in (option.id, DONE) if step.many else (option.id,):  # a tick list: one tick, Done
+                started = clock()
+                reply, _label = conversations.choose(chat, step.id, tap)
+                middle = clock()
+                render.render(reply)
+                drew.append(clock() - middle)
+                chose.append(middle - started)
             where[chat] = reply.step
         store.close()
     return [
