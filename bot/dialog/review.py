@@ -199,9 +199,9 @@ def describe(dialog: Dialog, answers: Answers) -> str:
         step = dialog.steps[step_id]
         items = {o.id for o in step.options if not o.none}
         nothing = next((o.label for o in step.options if o.none), "")
-        if nothing and items <= unticked.get(step_id, set()):
-            said = [nothing]  # every item left unticked: the patient ticked "None of these"
-        parts.append(f"{step_id}: {'; '.join(said)}")
+        everything_unticked = bool(nothing) and items <= unticked.get(step_id, set())
+        shown = [nothing] if everything_unticked else said  # i.e. the patient ticked "None of these"
+        parts.append(f"{step_id}: {'; '.join(shown)}")
     return " -> ".join(parts) or "(any answers)"
 
 
