@@ -41,27 +41,34 @@ class Case:
     acceptable: frozenset[Urgency]
     expected: Urgency
     answers: tuple[str | tuple[str, ...], ...]
+    also: tuple[tuple[str | tuple[str, ...], ...], ...] = ()  # other honest answers to the same story
+
+
+def _answers(raw: object) -> tuple[str | tuple[str, ...], ...]:
+    assert isinstance(raw, list)
+    return tuple(tuple(a) if isinstance(a, list) else str(a) for a in raw)
 
 
 def _case(raw: dict[str, object]) -> Case:
-    answers = raw["answers"]
-    assert isinstance(answers, list)
+    also = raw.get("also", [])
+    assert isinstance(also, list)
     return Case(
         name=str(raw["name"]),
         story=str(raw["story"]),
         acceptable=frozenset(Urgency[str(level).upper()] for level in raw["acceptable"]),  # type: ignore[attr-defined]
         expected=Urgency[str(raw["expected"]).upper()],
-        answers=tuple(tuple(a) if isinstance(a, list) else str(a) for a in answers),
+        answers=_answers(raw["answers"]),
+        also=tuple(_answers(answers) for answers in also),
     )
 
 
 ALL = [_case(raw) for raw in yaml.safe_load(CASES.read_text(encoding="utf-8"))["cases"]]
 
 
-def advised(case: Case) -> Urgency:
+def advised(case: Case, answers: tuple[str | tuple[str, ...], ...] | None = None) -> Urgency:
     """The level the check advises after the patient's answers, typed as the patient would."""
     session, reply = ENGINE.start()
-    for answer in case.answers:
+    for answer in case.answers if answers is None else answers:
         session, reply = ENGINE.answer(session, list(answer) if isinstance(answer, tuple) else answer)
         assert reply.notice is None, f"{case.name}: {answer!r} at '{reply.step}': {reply.notice}"
     assert reply.outcome is not None, f"{case.name}: no advice; the patient is at '{reply.step}'"
@@ -78,6 +85,25 @@ def test_no_emergency_is_advised_below_emergency_and_no_urgent_case_is_sent_home
         assert level is Urgency.EMERGENCY, f"{case.story} -> {level.key}"
     if case.expected is Urgency.URGENT:
         assert level is not Urgency.SELF_CARE, f"{case.story} -> {level.key}"
+
+
+ALSO = [
+    pytest.param(case, answers, id=f"{case.name} ({n})")
+    for case in ALL
+    for n, answers in enumerate(case.also, 1)
+]
+
+
+@pytest.mark.parametrize(("case", "answers"), ALSO)
+def test_other_honest_answers_to_the_same_story_stay_within_the_acceptable_levels(
+    case: Case, answers: tuple[str | tuple[str, ...], ...]
+) -> None:
+    level = advised(case, answers)
+    assert level in case.acceptable, f"{case.story} -> {level.key}"
+
+
+def test_some_stories_are_answered_in_more_than_one_way() -> None:
+    assert len(ALSO) >= 15
 
 
 def figures() -> dict[str, Counter[str]]:
