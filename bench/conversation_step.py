@@ -14,7 +14,7 @@ from bench.sessions import engine_for, shipped_dialog
 from bench.stats import percentile
 from bot import render
 from bot.conversations import Conversations
-from bot.dialog.model import StepKind
+from bot.dialog.model import DONE, StepKind
 from bot.store import SqliteStore
 
 
@@ -41,12 +41,13 @@ async def _measure(chats: int, steps: int, seed: int) -> list[Row]:
                 where[chat] = (await conversations.start(chat)).step
                 continue
             option = step.options[rng.randrange(len(step.options))]
-            started = clock()
-            reply, _label = await conversations.choose(chat, step.id, option.id)
-            middle = clock()
-            render.render(reply)
-            drew.append(clock() - middle)
-            chose.append(middle - started)
+            for tap in (option.id, DONE) if step.many else (option.id,):  # a tick list: one tick, Done
+                started = clock()
+                reply, _label = await conversations.choose(chat, step.id, tap)
+                middle = clock()
+                render.render(reply)
+                drew.append(clock() - middle)
+                chose.append(middle - started)
             where[chat] = reply.step
         await store.close()
     return [

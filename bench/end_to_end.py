@@ -272,8 +272,11 @@ class Crowd:
         answers = [b for b in buttons if not str(b.callback_data).startswith("!")]
         restart = [b for b in buttons if b.callback_data == "!restart"]
         chosen = self.rng.choice(answers or restart)
+        done = [b for b in buttons if str(b.callback_data).endswith(":!done")]
         try:
             await user.tap(chosen.text, message=message)
+            if done:  # a tick list: the tap ticked an item (an edit, no new message); Done answers it
+                await user.tap(done[0].text, message=message)
         except LookupError:
             self.errors += 1
         await self._await_keyboard(user)

@@ -11,7 +11,7 @@ from transitions import Machine
 from bench.results import Row, at_most, info
 from bench.sessions import engine_for, shipped_dialog
 from bench.stats import percentile
-from bot.dialog.engine import Engine, Session
+from bot.dialog.engine import DONE, Engine, Session
 from bot.dialog.model import StepKind
 
 TARGET_MEDIAN_US = 20.0
@@ -52,9 +52,10 @@ def _engine_steps(engine: Engine, count: int, steps: int, seed: int) -> list[int
             sessions[slot] = engine.start()[0]
             continue
         option_id = step.options[rng.randrange(len(step.options))].id
-        started = clock()
-        session, _reply = engine.choose(session, session.step, option_id)
-        times.append(clock() - started)
+        for tap in (option_id, DONE) if step.many else (option_id,):  # a tick list: one tick, then Done
+            started = clock()
+            session, _reply = engine.choose(session, step.id, tap)
+            times.append(clock() - started)
         sessions[slot] = session
     return times
 

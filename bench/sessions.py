@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.config import load_config
-from bot.dialog.engine import Engine, Session
+from bot.dialog.engine import DONE, Engine, Session
 from bot.dialog.loader import load_dialog
 from bot.dialog.model import StepKind
 
@@ -31,9 +31,11 @@ def random_session(engine: Engine, rng: random.Random) -> Session:
     session, _reply = engine.start()
     steps = engine.dialog.steps
     while steps[session.step].kind is not StepKind.OUTCOME:
-        options = steps[session.step].options
-        option = options[rng.randrange(len(options))]
-        session, _reply = engine.choose(session, session.step, option.id)
+        step = steps[session.step]
+        option = step.options[rng.randrange(len(step.options))]
+        session, _reply = engine.choose(session, step.id, option.id)
+        if step.many:  # a tick list: one item ticked, then Done
+            session, _reply = engine.choose(session, step.id, DONE)
     return session
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import TOKEN_VARIABLE, Config, load_config
 from bot.dialog import signoff, wording
 from bot.dialog.advisories import advisories
+from bot.dialog.catalogue import catalogue_path, coverage, load_catalogue
 from bot.dialog.content import content
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.graph import to_dot, to_mermaid
@@ -362,11 +363,18 @@ def _validate(args: argparse.Namespace) -> int:
             failed = True
             continue
         outcomes = sum(1 for s in dialog.steps.values() if s.kind is StepKind.OUTCOME)
+        covered = _catalogue_coverage(dialog, path)
+        if covered is None:
+            failed = True
+            continue
         notes = advisories(dialog)
         for note in notes:
             print(f"{note.path}:{note.line}: warning: {note.message}", file=sys.stderr)
         warned = f", {len(notes)} warning(s)" if notes else ""
-        print(f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe{warned})")
+        print(
+            f"{path}: ok ({len(dialog.steps)} steps, {outcomes} outcomes, red flags proven safe"
+            f"{covered}{warned})"
+        )
         try:
             _print_signoff(path, signoff.state(dialog, path))
         except LoadError as error:
@@ -376,6 +384,26 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"no dialog files (*.yaml) found in {', '.join(map(str, paths))}", file=sys.stderr)
         return 1
     return 1 if failed else 0
+
+
+def _catalogue_coverage(dialog: Dialog, path: Path) -> str | None:
+    """The catalogue part of validate's ok line, or None (problems printed) when coverage fails."""
+    where = catalogue_path(dialog, path)
+    if where is None:
+        return ""
+    try:
+        catalogue = load_catalogue(where)
+    except LoadError as error:
+        print(error, file=sys.stderr)
+        return None
+    found = coverage(dialog, catalogue)
+    for problem in found.problems:
+        print(problem, file=sys.stderr)
+    if found.problems:
+        return None
+    left_out = f", {found.excluded} excluded with a reason" if found.excluded else ""
+    pairs = f", {found.combined} combinations held" if found.combined else ""
+    return f", catalogue {catalogue.id} covered: {found.asked} signs asked{pairs}{left_out}"
 
 
 def _print_signoff(path: Path, signed: State) -> None:

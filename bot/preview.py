@@ -11,6 +11,7 @@ from bot.dialog.matching import control_word
 from bot.dialog.text import to_plain
 
 COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
+SECOND_MESSAGE = "  (then, in a second message:)"
 TICK_HINT = "(Tick all that apply: type their numbers, e.g. 1 3, or none.)"
 _BOLD_ANSI = ("\033[1m", "\033[0m")
 _LEVEL_NAMES = {
@@ -82,7 +83,10 @@ def chat_terminal(
         if reply.outcome is not None:
             level = _LEVEL_NAMES[reply.outcome.urgency.key]
             out.write(f"{bold[0]}[{level}]{bold[1]}\n")
-        out.write(to_plain(reply.text, bold) + "\n")
+        out.write(to_plain(reply.advice, bold) + "\n")
+        if reply.teaching:  # Telegram sends it as a second message, after the advice
+            teaching = "\n\n".join(reply.teaching)
+            out.write(f"\n{SECOND_MESSAGE}\n{to_plain(teaching, bold)}\n")
         for number, option in enumerate(reply.options, start=1):
             box = ("[x] " if option.id in reply.ticked else "[ ] ") if reply.many else ""
             out.write(f"  {number}. {box}{to_plain(option.label)}\n")

@@ -49,11 +49,16 @@ class Message:
 
 
 def render(reply: Reply) -> list[Message]:
-    """Paragraphs joined into as few messages as fit; buttons go on the last one."""
+    """Paragraphs joined into as few messages as fit; buttons go on the last one.
+
+    An outcome's advice is a message of its own, and its teaching text follows in the next ones.
+    """
     paragraphs = [to_html(block) for block in reply.blocks]
     if reply.notice:
         paragraphs.insert(0, f"<i>{html.escape(reply.notice, quote=False)}</i>")
     texts = split_paragraphs(paragraphs)
+    if reply.teaching:
+        texts += split_paragraphs([to_html(block) for block in reply.teaching])
     messages = [Message(text) for text in texts[:-1]]
     messages.append(Message(texts[-1], buttons(reply)))
     return messages

@@ -140,31 +140,37 @@ def test_facts_set_by_answers_choose_the_route(mini):
     assert walk(mini, "no", "a few days")[1].outcome.urgency is Urgency.SELF_CARE
 
 
-def test_an_outcome_shows_advice_reasons_topics_safety_net_contact_and_disclaimer(example):
+def test_an_outcome_shows_the_advice_first_and_the_teaching_text_after_it(example):
+    """The advice, why, when to come back, the contact and the disclaimer; then the topics."""
     _, reply = walk(example, "start", "no", "a week or more")
     assert reply.blocks == (
         "**Book an appointment in the next few days.**",
         "Because you said: it has lasted a week or more.",
-        "**About this example**\n"
-        "Topics hold the teaching text. Outcomes show the topics that match the answers.",
         "If you feel worse, or you are not better in a week, call us at +1 555 0100.",
         "Example Clinic: +1 555 0100. Book online: https://clinic.example/book",
         "This is an example, not medical advice, and not a diagnosis.",
     )
+    assert reply.teaching == (
+        "**About this example**\n"
+        "Topics hold the teaching text. Outcomes show the topics that match the answers.",
+    )
+    assert reply.advice == "\n\n".join(reply.blocks)
+    assert reply.text == "\n\n".join((*reply.blocks, *reply.teaching))
     assert (reply.outcome.urgency, reply.outcome.topics) == (Urgency.SOON, ("about",))
     assert reply.outcome.reasons == ("it has lasted a week or more",)
     assert (reply.options, reply.ended, reply.can_go_back) == ((), True, True)
 
 
-def test_an_emergency_outcome_leaves_out_the_safety_net(example):
-    """'If you feel worse, call us' would be wrong advice next to 'call 911 now'."""
+def test_an_emergency_outcome_shows_only_the_number_the_reasons_and_the_disclaimer(example):
+    """'If you feel worse, call us' or 'book online' would compete with 'call 911 now'."""
     _, reply = walk(example, "start", "yes")
     assert reply.blocks == (
         "**Call 911 now.**",
         "Because you said: you have trouble breathing.",
-        "Example Clinic: +1 555 0100. Book online: https://clinic.example/book",
         "This is an example, not medical advice, and not a diagnosis.",
     )
+    assert reply.teaching == ()
+    assert "book" not in reply.text.lower()
     assert reply.outcome.urgency is Urgency.EMERGENCY
 
 
@@ -214,7 +220,8 @@ def test_placeholders_are_filled_from_the_clinics_config(values):
     assert welcome.text == "Hi! This short example shows how a check works. In an emergency, call 112."
     _, reply = walk(engine, "start", "yes")
     assert reply.blocks[0] == "**Call 112 now.**"
-    assert reply.blocks[2] == "Health Hub: +1 555 0100. Book online: https://clinic.example/book"
+    _, reply = walk(engine, "start", "no", "a week or more")
+    assert reply.blocks[3] == "Health Hub: +1 555 0100. Book online: https://clinic.example/book"
 
 
 def test_why_explains_the_question(example):

@@ -42,8 +42,8 @@ def test_an_unknown_top_level_key_suggests_the_closest(write_dialog):
     path = write_dialog(edit(MINIMAL, "title: Mini check", "titel: Mini check"))
     assert refusal(path).splitlines() == [
         f"{path}:1: the dialog needs 'title'",
-        f"{path}:2: the dialog: unknown key 'titel' (did you mean 'title'?); allowed: contact, disclaimer, "
-        "facts, id, safety_net, start, steps, title, topics",
+        f"{path}:2: the dialog: unknown key 'titel' (did you mean 'title'?); allowed: catalogue, "
+        "catalogue_exclude, contact, disclaimer, facts, id, safety_net, start, steps, title, topics",
     ]
 
 

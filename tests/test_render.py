@@ -47,6 +47,23 @@ def test_an_outcome_offers_to_change_an_answer_or_start_again() -> None:
     assert message.buttons == ((("⬅ Change an answer", BACK), ("↻ Start again", RESTART)),)
 
 
+def test_the_advice_is_its_own_message_and_the_teaching_text_follows_with_the_buttons() -> None:
+    """A short outcome still sends two messages: the advice is never below the reading."""
+    outcome = Outcome(Urgency.SELF_CARE, ("rest",), ())
+    reply = _reply(
+        ("**Rest at home.**", "Not a diagnosis."),
+        options=(),
+        outcome=outcome,
+        can_go_back=True,
+        teaching=("**Resting**\nKeep moving gently.",),
+    )
+    advice, teaching = render(reply)
+    assert advice.html == "<b>Rest at home.</b>\n\nNot a diagnosis."
+    assert advice.buttons == ()
+    assert teaching.html == "<b>Resting</b>\nKeep moving gently."
+    assert teaching.buttons == ((("⬅ Change an answer", BACK), ("↻ Start again", RESTART)),)
+
+
 def test_a_notice_comes_first_in_italics() -> None:
     [message] = render(_reply(("Question?",), notice="Things changed."))
     assert message.html.startswith("<i>Things changed.</i>\n\nQuestion?")

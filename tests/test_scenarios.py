@@ -32,7 +32,7 @@ def _results(path: Path, values: dict[str, str]) -> list[str]:
 def test_the_shipped_scenarios_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test"]) == 0
     out = capsys.readouterr().out
-    assert out.rstrip().endswith("42 passed, 0 failed")
+    assert out.rstrip().endswith("65 passed, 0 failed")
 
 
 def test_a_wrong_expectation_names_the_file_line_and_what_differs(

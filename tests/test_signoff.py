@@ -23,14 +23,21 @@ from bot.library import DialogLibrary
 SIGNED_ON = datetime.date(2026, 12, 1)
 # MINIMAL with a field it lacks, so that one dialog uses every field of the model.
 FULL = edit(
-    MINIMAL,
-    '    say: "Rest at home."                              # 34\n',
-    '    say: "Rest at home."\n    safety_net: "Call us if it is not better in a week."\n',
+    edit(
+        MINIMAL,
+        '    say: "Rest at home."                              # 34\n',
+        '    say: "Rest at home."\n    safety_net: "Call us if it is not better in a week."\n',
+    ),
+    "red_flag: urgent, next: doctor}",
+    "red_flag: urgent, next: doctor, asks: [pain.very_bad]}",
+) + (  # at the end, so that the line numbers above stay true
+    'catalogue: "catalogues/pain.yaml"\n'
+    'catalogue_exclude: {pain.in_children: "the check is for adults only"}\n'
 )
 CALL_NOW = (
     "      **Call {emergency_number} now.**\n"
-    "      Do not wait to see if it gets better, and do not drive yourself. If you can, unlock the door "
-    "and ask someone to stay with you.\n"
+    "      Do not wait to see if it gets better, and do not drive. Unlock the door, and ask someone to "
+    "stay. If you are asking for someone, stay with them.\n"
 )
 REST = "      **Rest at home and see how it goes.**\n      Call us next week if it is not better.\n"
 
@@ -45,6 +52,7 @@ def shipped(tmp_path: Path) -> Path:
     """A copy of the clinic's dialog, signed off as shipped."""
     path = tmp_path / "upper-back-pain.yaml"
     shutil.copy(DIALOGS / "upper-back-pain.yaml", path)
+    shutil.copytree(DIALOGS / "catalogues", tmp_path / "catalogues")  # the red-flag catalogue it names
     sign(load_dialog(path), path, "Dr Ada Lee, GP", SIGNED_ON)
     return path
 
@@ -232,8 +240,8 @@ def test_the_emergency_rewrite_is_reported_by_validate_with_the_old_and_new_word
     assert capsys.readouterr().out.splitlines()[1:] == [
         f"{shipped}: changed since the sign-off by Dr Ada Lee, GP on 2026-12-01 (1 change(s)):",
         '  call_now.say: "**Call {emergency_number} now.** Do not wait to see if it gets better, and do not',
-        '      drive yourself. If you can, unlock the door and ask someone to stay with you." → "**Rest at',
-        '      home and see how it goes.** Call us next week if it is not better."',
+        "      drive. Unlock the door, and ask someone to stay. If you are asking for someone, stay with",
+        '      them." → "**Rest at home and see how it goes.** Call us next week if it is not better."',
     ]
 
 
@@ -247,9 +255,9 @@ def test_the_emergency_rewrite_is_reported_by_diff_with_exit_1(
     assert capsys.readouterr().out == (
         "no answer path changes its advice\n"
         'call_now.say: "**Call {emergency_number} now.** Do not wait to see if it gets better, and do not\n'
-        '    drive yourself. If you can, unlock the door and ask someone to stay with you." → '
-        '"**Rest at home\n'
-        '    and see how it goes.** Call us next week if it is not better."\n'
+        "    drive. Unlock the door, and ask someone to stay. If you are asking for someone, stay with "
+        'them."\n'
+        '    → "**Rest at home and see how it goes.** Call us next week if it is not better."\n'
         "1 change(s) in what patients read or what decides advice\n"
     )
 
@@ -429,10 +437,7 @@ def test_the_one_line_summary_for_the_outcome_table(shipped: Path) -> None:
 # The authoring guide's sign-off walk-through is real output.
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "authoring.md"
-INJURY = (
-    "Did the pain start after a fall, a knock or a strain?",
-    "Did the pain start after a fall, a knock, a strain or lifting something heavy?",
-)
+INJURY = ("How did the pain start?", "How did the pain start, as far as you know?")
 
 
 def _guide_block(start: str, containing: str = "") -> str:
@@ -459,6 +464,7 @@ def test_the_authoring_guide_shows_the_real_sign_off_workflow(
     (tmp_path / "dialogs").mkdir()
     path = Path("dialogs/upper-back-pain.yaml")
     shutil.copy(DIALOGS / path.name, path)
+    shutil.copytree(DIALOGS / "catalogues", "dialogs/catalogues")
     shutil.copy(path, "live.yaml")
     assert main(["sign", str(path), "--by", "Dr Ada Lee, GP"]) == 0
     library = DialogLibrary(path, {"emergency_number": "911"}, signoff_required=True)

@@ -48,7 +48,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Reply:
-    """What to show: paragraphs in dialog markup, answer options, and the outcome at the end."""
+    """What to show: paragraphs in dialog markup, answer options, and the outcome at the end.
+
+    At an outcome `blocks` are the advice (what to do, why, when to come back, the disclaimer) and
+    `teaching` the topics, sent after it, so that the advice is never buried under the reading.
+    """
 
     step: str
     blocks: tuple[str, ...]
@@ -59,9 +63,16 @@ class Reply:
     can_go_back: bool
     many: bool = False  # a tick list: options are toggled, then Done
     ticked: tuple[str, ...] = ()  # the option ids ticked so far
+    teaching: tuple[str, ...] = ()  # an outcome's topics, shown after the advice
 
     @property
     def text(self) -> str:
+        """Everything shown, in order: the advice, then the teaching text."""
+        return "\n\n".join((*self.blocks, *self.teaching))
+
+    @property
+    def advice(self) -> str:
+        """The first message of an outcome: the advice alone, without the teaching text."""
         return "\n\n".join(self.blocks)
 
     @property
@@ -289,10 +300,14 @@ class Engine:
             outcome = Outcome(step.urgency, topics, reasons)
             if reasons:
                 blocks.append("Because you said: " + "; ".join(reasons) + ".")
-        blocks += [self._topic_block(topic) for topic in topics]
-        if outcome is not None:
-            if outcome.urgency is not Urgency.EMERGENCY:
-                blocks.append(self.fill(step.safety_net or self.dialog.safety_net))
+        teaching = tuple(self._topic_block(topic) for topic in topics)
+        if outcome is None:
+            blocks += teaching  # a message's topics are the message itself
+            teaching = ()
+        elif outcome.urgency is Urgency.EMERGENCY:  # the number, and nothing that competes with it
+            blocks.append(self.fill(self.dialog.disclaimer))
+        else:
+            blocks.append(self.fill(step.safety_net or self.dialog.safety_net))
             blocks += [self.fill(self.dialog.contact), self.fill(self.dialog.disclaimer)]
         return Reply(
             step=step.id,
@@ -304,6 +319,7 @@ class Engine:
             can_go_back=bool(session.answers),
             many=step.many,
             ticked=session.ticked,
+            teaching=teaching,
         )
 
     def _topic_block(self, topic_id: str) -> str:

@@ -33,6 +33,7 @@ from bot.dialog.schema import (
     OPTION_KEYS,
     RULE_KEYS,
     SHOW_KEYS,
+    SIGN_PATTERN,
     STEP_KEYS,
     TOPIC_KEYS,
 )
@@ -40,6 +41,8 @@ from bot.problems import DialogError, LoadError
 from bot.strict_yaml import BOOL, Reader, did_you_mean, line_of, parse_yaml, read_yaml
 
 NAME = re.compile(NAME_PATTERN)
+SIGN = re.compile(SIGN_PATTERN)
+_SIGN_RULE = "write a catalogue sign as condition.sign, e.g. shingles.rash (lower-case words)"
 DIALOG_ID = re.compile(DIALOG_ID_PATTERN)
 _DIALOG_ID_RULE = (
     "use lower-case letters, digits, '_' and '-', starting with a letter (at most 64 characters)"
@@ -126,6 +129,8 @@ class _DialogReader:
             self.facts = self._facts(top["facts"])
         topics = self._topics(top["topics"]) if "topics" in top else {}
         steps = self._steps(top["steps"]) if "steps" in top else {}
+        catalogue = self.r.text(top["catalogue"], "catalogue") if "catalogue" in top else None
+        exclude = self._exclusions(top["catalogue_exclude"]) if "catalogue_exclude" in top else {}
         if None in (dialog_id, start, *texts.values()):
             return None
         return Dialog(
@@ -141,7 +146,31 @@ class _DialogReader:
             path=where,
             version=version,
             lines=_lines(top),
+            catalogue=catalogue,
+            catalogue_exclude=MappingProxyType(exclude),
         )
+
+    def _exclusions(self, node: yaml.Node) -> dict[str, str]:
+        """Catalogue signs left out on purpose; each needs a reason a clinician can check."""
+        out: dict[str, str] = {}
+        for sign, value in (self.r.mapping(node, "catalogue_exclude") or {}).items():
+            if not SIGN.fullmatch(sign):
+                self.r.problem(value, f"catalogue_exclude: '{sign}' is not a sign id; {_SIGN_RULE}")
+                continue
+            reason = self.r.text(value, f"catalogue_exclude {sign}: the reason")
+            if reason is not None:
+                out[sign] = reason
+        return out
+
+    def _asks(self, where: str, node: yaml.Node) -> tuple[str, ...]:
+        signs: list[str] = []
+        for item in self.r.sequence(node, f"{where}: asks") or []:
+            sign = self.r.text(item, f"{where}: asks")
+            if sign is not None and not SIGN.fullmatch(sign):
+                self.r.problem(item, f"{where}: asks '{sign}' is not a sign id; {_SIGN_RULE}")
+            elif sign is not None:
+                signs.append(sign)
+        return tuple(signs)
 
     def _facts(self, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         facts: dict[str, tuple[str, ...]] = {}
@@ -349,6 +378,7 @@ class _DialogReader:
                     because=because,
                     line=line_of(item),
                     none=none,
+                    asks=self._asks(where, fields["asks"]) if "asks" in fields else (),
                 )
             )
         return tuple(options)

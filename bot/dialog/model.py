@@ -52,6 +52,7 @@ class Option:
     because: str | None
     line: int
     none: bool = False  # in a tick list: "None of these", which clears every other tick
+    asks: tuple[str, ...] = ()  # the red-flag catalogue's signs this answer asks about
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ class Dialog:
     path: str
     version: str
     lines: Mapping[str, int] = field(default_factory=dict)  # top-level key -> line, for messages
+    catalogue: str | None = None  # the red-flag catalogue file, relative to the dialog's folder
+    catalogue_exclude: Mapping[str, str] = field(default_factory=dict)  # sign id -> why it is not asked
 
 
 def holds(condition: Condition, facts: Mapping[str, str]) -> bool:

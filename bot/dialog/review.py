@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dd.cudd import Function
+from dd.cudd import Function, restrict
 
 from bot.dialog.model import Dialog, StepKind, Urgency
 from bot.dialog.reach import TICKED, UNSET, Reach, Space
@@ -37,10 +37,37 @@ class TooManyRowsError(Exception):
     """The advice depends on so many answer combinations that no table can show them."""
 
 
-def rows_of(space: Space, answers: Function) -> list[Answers]:
+def rows_of(space: Space, answers: Function, possible: Function | None = None) -> list[Answers]:
     """A set of answer combinations as disjoint rows, question by question in the order asked:
-    answers after which the same advice follows (the same rest of the set) share a row."""
-    return _merged(_Rows(space).split(answers, 0), space)
+    answers after which the same advice follows (the same rest of the set) share a row.
+
+    `possible` (see `possible_ticks`) lets combinations no patient can give count as "any": then a
+    tick list that does not decide a row is left out of it, instead of splitting it into one row per
+    item ("None of these", or some other item). Rows holding only impossible combinations are dropped.
+    """
+    if possible is None:
+        return _merged(_Rows(space).split(answers, 0), space)
+    rows = _Rows(space).split(restrict(answers, possible), 0)
+    false = space.bdd.false
+    return _merged([row for row in rows if space.row(row) & answers != false], space)
+
+
+def possible_ticks(space: Space, dialogs: Iterable[Dialog]) -> Function:
+    """The ticks a patient can give: at an answered tick list "None of these" alone, or other items
+    without it; at one not asked, nothing ticked."""
+    bdd = space.bdd
+    possible = bdd.true
+    for dialog in dialogs:
+        for step in dialog.steps.values():
+            if not step.many or not space.has(f"a:{step.id}"):
+                continue
+            tick = {o.id: space.eq(f"t:{step.id}:{o.id}", TICKED) for o in step.options}
+            nothing = _union(space, (tick[o.id] for o in step.options if o.none))
+            some = _union(space, (tick[o.id] for o in step.options if not o.none))
+            answered = space.eq(f"a:{step.id}", "done")
+            clear = ~_union(space, tick.values())
+            possible &= (answered & ((nothing & ~some) | (some & ~nothing))) | (~answered & clear)
+    return possible
 
 
 def _merged(rows: list[Answers], space: Space) -> list[Answers]:
@@ -133,8 +160,11 @@ def cells(space: Space, dialog: Dialog, tag: str = "") -> list[Cell]:
 def merged_rows(dialog: Dialog) -> list[tuple[str, tuple[str, ...], Answers]]:
     """The outcome table's rows: (outcome, topics, answers), most urgent first."""
     space = Space({"": dialog})
+    possible = possible_ticks(space, [dialog])
     rows = [
-        (c.outcome, c.topics, answers) for c in cells(space, dialog) for answers in rows_of(space, c.answers)
+        (c.outcome, c.topics, answers)
+        for c in cells(space, dialog)
+        for answers in rows_of(space, c.answers, possible)
     ]
     return sorted(rows, key=lambda row: (-_urgency(dialog, row[0]), row[0], describe(dialog, row[2])))
 
@@ -147,6 +177,7 @@ def describe(dialog: Dialog, answers: Answers) -> str:
     """A row's answers in words: 'age: 16 to 19 | 20 to 49 -> signs: ticked Fever; not ticked Rash'."""
     parts: list[str] = []
     ticks: dict[str, list[str]] = {}
+    unticked: dict[str, set[str]] = {}
     for name, values in answers:
         kind, step_id, *item = name.split(":")
         step = dialog.steps.get(step_id)
@@ -156,6 +187,8 @@ def describe(dialog: Dialog, answers: Answers) -> str:
             option = step.option(item[0])
             label = option.label if option else item[0]
             ticks.setdefault(step_id, []).append(("ticked " if TICKED in values else "not ticked ") + label)
+            if TICKED not in values:
+                unticked.setdefault(step_id, set()).add(item[0])
             continue
         labels = [o.label for o in step.options if o.id in values]
         if not step.many and len(labels) == len(step.options):
@@ -168,7 +201,12 @@ def describe(dialog: Dialog, answers: Answers) -> str:
         parts.append(f"{step_id}: {text}")
     for step_id, said in ticks.items():
         parts = [p for p in parts if p != f"{step_id}: answered"]
-        parts.append(f"{step_id}: {'; '.join(said)}")
+        step = dialog.steps[step_id]
+        items = {o.id for o in step.options if not o.none}
+        nothing = next((o.label for o in step.options if o.none), "")
+        everything_unticked = bool(nothing) and items <= unticked.get(step_id, set())
+        shown = [nothing] if everything_unticked else said  # i.e. the patient ticked "None of these"
+        parts.append(f"{step_id}: {'; '.join(shown)}")
     return " -> ".join(parts) or "(any answers)"
 
 
@@ -314,6 +352,7 @@ def diff(old: Dialog, new: Dialog) -> list[Change]:
     """
     space = Space({"old": old, "new": new})
     before, after = cells(space, old, "old"), cells(space, new, "new")
+    possible = possible_ticks(space, [old, new])
     by_change: dict[_Delta, Function] = {}
 
     def add(answers: Function, was: Cell | None, now: Cell | None) -> None:
@@ -350,7 +389,7 @@ def diff(old: Dialog, new: Dialog) -> list[Change]:
             tuple(dict.fromkeys(name.split(":")[1] for name, _values in row if name in only)),
         )
         for delta, answers in by_change.items()
-        for row in rows_of(space, answers)
+        for row in rows_of(space, answers, possible)
     ]
     return sorted(changes, key=lambda c: (c.level[0] is None, c.level[1] is None, c.path))
 

@@ -8,6 +8,7 @@ from bot.dialog.model import Urgency
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 DIALOG_ID_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+SIGN_PATTERN = r"^[a-z][a-z0-9_]{0,31}\.[a-z][a-z0-9_]{0,31}$"  # condition.sign in a red-flag catalogue
 
 _text = {"type": "string", "minLength": 1}
 _name = {"type": "string", "pattern": NAME_PATTERN}
@@ -37,6 +38,11 @@ OPTION_KEYS = {
     "none": {
         "type": "boolean",
         "description": "In a tick list: the 'None of these' answer, which clears the other ticks.",
+    },
+    "asks": {
+        "type": "array",
+        "items": {"type": "string", "pattern": SIGN_PATTERN},
+        "description": "The red-flag catalogue's signs this answer asks about, e.g. [shingles.rash].",
     },
 }
 RULE_KEYS = {
@@ -116,6 +122,16 @@ DIALOG_KEYS: dict[str, Any] = {
             "properties": STEP_KEYS,
             "additionalProperties": False,
         },
+    },
+    "catalogue": {
+        **_text,
+        "description": "The red-flag catalogue this dialog must cover, relative to the dialog's folder.",
+    },
+    "catalogue_exclude": {
+        "type": "object",
+        "propertyNames": {"pattern": SIGN_PATTERN},
+        "additionalProperties": _text,
+        "description": "Catalogue signs the dialog does not ask, each with the reason why.",
     },
     "topics": {
         "type": "object",

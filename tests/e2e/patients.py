@@ -23,6 +23,7 @@ class Script:
     name: str
     answers: tuple[tuple[str, str], ...]
     outcome: str
+    teaching: str | None = "About this example"  # how the outcome's second message (its topics) begins
 
     def label_for(self, message: ChatMessage) -> str | None:
         """The button this patient taps on `message`, if it shows one of their questions."""
@@ -49,7 +50,9 @@ HOME = Script(
     (("Hi!", "Start"), ("Do you have trouble breathing", "No"), ("How long", "Less than a week")),
     "look after this at home",
 )
-EMERGENCY = Script("emergency", (("Hi!", "Start"), ("Do you have trouble breathing", "Yes")), "Call 911 now")
+EMERGENCY = Script(
+    "emergency", (("Hi!", "Start"), ("Do you have trouble breathing", "Yes")), "Call 911 now", teaching=None
+)
 READ_FIRST = Script(
     "read first",
     (
@@ -70,6 +73,8 @@ async def walk(user: ScriptedUser, script: Script, timeout: float) -> None:
         await user.wait_for(lambda m, w=words, b=label: m.shows(w) and b in m.button_texts, timeout)
         await user.tap(label)
     await user.wait_for(script.outcome, timeout)
+    if script.teaching:
+        await user.wait_for(lambda m, t=script.teaching: (m.plain_text or "").startswith(t), timeout)
 
 
 def stored_answers(database: Path, chat_id: int) -> list[list[str]] | None:

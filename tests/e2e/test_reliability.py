@@ -79,7 +79,10 @@ def _replies(user: ScriptedUser, script: Script) -> Counter[str]:
         *(words for words, _ in script.answers),
         script.outcome,
     ]
-    return Counter({words: sum(m.shows(words) for m in _said(user)) for words in expected})
+    seen = Counter({words: sum(m.shows(words) for m in _said(user)) for words in expected})
+    if script.teaching:  # the outcome's topics, as a second message (a learn page shows them inside)
+        seen[script.teaching] = sum((m.plain_text or "").startswith(script.teaching) for m in _said(user))
+    return seen
 
 
 async def test_under_faults_telegram_reports_every_reply_arrives_exactly_once(

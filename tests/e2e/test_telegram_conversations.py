@@ -39,7 +39,11 @@ async def test_tapping_through_to_an_outcome_keeps_each_answer_readable(
     advice = await alice.wait_for("Book an appointment")
     assert "Because you said: it has lasted a week or more." in advice.plain_text
     assert "Test Clinic: 555-0100" in advice.plain_text
-    assert [b.text for row in advice.buttons for b in row] == ["⬅ Change an answer", "↻ Start again"]
+    assert "About this example" not in advice.plain_text  # the teaching text follows on its own
+    assert not advice.buttons
+    teaching = await alice.next_message()
+    assert teaching.plain_text.startswith("About this example")
+    assert [b.text for row in teaching.buttons for b in row] == ["⬅ Change an answer", "↻ Start again"]
 
 
 async def test_an_emergency_answer_gives_the_number_first_in_bold(
