@@ -223,12 +223,48 @@ def _plain_bool_hint(node: yaml.ScalarNode) -> str:
     return f"YAML reads {node.value} as true/false; put it in quotes: '{node.value}'"
 
 
-class Reader:
-    """Walks a node tree for a loader, collecting problems instead of stopping at the first."""
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML 1.1's line breaks
+# A comment right after an unquoted text: one space before '#', or '#' touching a word ('#5').
+_CUT_BY_COMMENT = re.compile(r"(?: #|\s+#(?=\S))")
+_CURLY_OPEN, _CURLY_CLOSE = "\u201c\u2018\u201e", "\u201d\u2019"
 
-    def __init__(self, where: str) -> None:
+
+def _prose_trap(node: yaml.ScalarNode, value: str, line: str) -> str | None:
+    """Why an unquoted text would not reach patients as the admin wrote it, or None.
+
+    `line` is the source line where the text ends; YAML has already dropped what it read as a comment.
+    """
+    if node.style:  # quoted or a block (| >): YAML keeps the text as written
+        return None
+    if _CUT_BY_COMMENT.match(line[int(node.end_mark.column) :]):
+        return (
+            "the text is cut at ' #', which YAML reads as the start of a comment, so patients would see "
+            f'only "{value}"; put the text in quotes'
+        )
+    if value.endswith('"') and value.count('"') == 1:
+        return (
+            'the text ends with " but does not start with one, so patients would see the stray "; '
+            f'add the opening quote: "{value}'
+        )
+    if value[0] in _CURLY_OPEN or (value[-1] in _CURLY_CLOSE and value.count(value[-1]) == 1):
+        return (
+            "\u201c \u201d are curly quotes, which YAML does not read as quotes, so patients would see "
+            f'them; type straight quotes instead: "{value.strip(_CURLY_OPEN + _CURLY_CLOSE)}"'
+        )
+    return None
+
+
+class Reader:
+    """Walks a node tree for a loader, collecting problems instead of stopping at the first.
+
+    `source` is the text the tree was parsed from: `prose` looks at the line around a text, since YAML
+    drops comments before the tree is built.
+    """
+
+    def __init__(self, where: str, source: str = "") -> None:
         self.where = where
         self.problems: list[Problem] = []
+        self._lines = _LINE_BREAK.split(source)
 
     def problem(self, at: yaml.Node | int, message: str) -> None:
         line = at if isinstance(at, int) else line_of(at)
@@ -307,6 +343,18 @@ class Reader:
             self.problem(node, problem)
             return None
         return str(node.value).strip()
+
+    def prose(self, node: yaml.Node, what: str) -> str | None:
+        """Read a text patients see, refusing the unquoted forms YAML would change (see `_prose_trap`)."""
+        value = self.text(node, what)
+        if value is None or not isinstance(node, yaml.ScalarNode):
+            return value
+        end = int(node.end_mark.line)
+        trap = _prose_trap(node, value, self._lines[end] if end < len(self._lines) else "")
+        if trap is not None:
+            self.problem(node, f"{what}: {trap}")
+            return None
+        return value
 
     def flag(self, node: yaml.Node, what: str) -> bool | None:
         """Read true or false."""

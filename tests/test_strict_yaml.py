@@ -334,3 +334,59 @@ def test_a_damaged_dialog_is_refused_with_messages_never_crashes(changes):
             lines[index] = fragment
     problems = problems_of(DialogError, load_dialog_text, "\n".join(lines) + "\n")
     assert all(problem.line >= 1 for problem in problems)
+
+
+# --- Texts that YAML reads differently from how they look (issue 17) ---------------------------
+
+
+def test_a_hash_inside_an_unquoted_text_is_refused_since_yaml_would_cut_the_text(write_dialog):
+    """` #` starts a YAML comment: patients would read 'Is the pain worse than a'."""
+    path = write_dialog(
+        edit(MINIMAL, 'ask: "Is the pain very bad?"', "ask: Is the pain worse than a #5 on a scale of 10?")
+    )
+    assert refusal(path) == (
+        f"{path}:11: step 'first': ask: the text is cut at ' #', which YAML reads as the start of a "
+        'comment, so patients would see only "Is the pain worse than a"; put the text in quotes'
+    )
+
+
+def test_a_hash_in_an_unquoted_topic_title_is_refused(write_dialog):
+    path = write_dialog(edit(MINIMAL, 'title: "Resting"', "title: Resting tip #1"))
+    assert refusal(path) == (
+        f"{path}:38: topic 'rest': title: the text is cut at ' #', which YAML reads as the "
+        'start of a comment, so patients would see only "Resting tip"; put the text in quotes'
+    )
+
+
+def test_a_comment_set_apart_after_an_unquoted_text_is_a_comment(write_dialog):
+    """Two spaces, then '# ' and words: what an admin writes on purpose (as MINIMAL's line numbers)."""
+    path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', "say: Rest at home.  # wording by Dr Lee"))
+    assert load_dialog(path).steps["home"].text == "Rest at home."
+
+
+def test_a_text_missing_its_opening_quote_is_refused(write_dialog):
+    """YAML keeps the closing quote as part of the text, and patients would see it."""
+    path = write_dialog(
+        edit(MINIMAL, 'ask: "Is the pain very bad?"', 'ask: Is the pain getting much worse each day?"')
+    )
+    assert refusal(path) == (
+        f"{path}:11: step 'first': ask: the text ends with \" but does not start with one, so patients "
+        'would see the stray "; add the opening quote: "Is the pain getting much worse each day?"'
+    )
+
+
+def test_a_text_in_curly_quotes_is_refused(write_dialog):
+    """A word processor's “ ” are not quotes to YAML: patients would see them around the question."""
+    curly = "ask: \u201cIs the pain very bad?\u201d"
+    path = write_dialog(edit(MINIMAL, 'ask: "Is the pain very bad?"', curly))
+    assert refusal(path) == (
+        f"{path}:11: step 'first': ask: \u201c \u201d are curly quotes, which YAML does not read as "
+        'quotes, so patients would see them; type straight quotes instead: "Is the pain very bad?"'
+    )
+
+
+def test_curly_quotes_inside_a_quoted_text_are_kept(write_dialog):
+    path = write_dialog(
+        edit(MINIMAL, 'say: "Rest at home."', 'say: "Rest at home: \u201cgentle\u201d walks help."')
+    )
+    assert load_dialog(path).steps["home"].text == "Rest at home: \u201cgentle\u201d walks help."

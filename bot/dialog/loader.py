@@ -87,7 +87,7 @@ def load_dialog_text(text: str, where: str = "<text>") -> Dialog:
 
 
 def _build(node: yaml.Node, data: bytes, where: str) -> Dialog:
-    reader = Reader(where)
+    reader = Reader(where, data.decode("utf-8-sig"))
     dialog = _DialogReader(reader).read(node, where, hashlib.sha256(data).hexdigest()[:12])
     if dialog is not None and not reader.problems:
         reader.problems.extend(checks.check(dialog))
@@ -117,7 +117,7 @@ class _DialogReader:
         if top is None:
             return None
         texts = {
-            key: self.r.text(top[key], key) if key in top else None
+            key: self.r.prose(top[key], key) if key in top else None
             for key in ("title", "disclaimer", "safety_net", "contact")
         }
         dialog_id = self.r.name(top["id"], "id", DIALOG_ID, _DIALOG_ID_RULE) if "id" in top else None
@@ -173,8 +173,8 @@ class _DialogReader:
             fields = self.r.mapping(value, what, TOPIC_KEYS, ("title", "text"))
             if fields is None or not {"title", "text"} <= fields.keys():
                 continue
-            title = self.r.text(fields["title"], f"{what}: title")
-            text = self.r.text(fields["text"], f"{what}: text")
+            title = self.r.prose(fields["title"], f"{what}: title")
+            text = self.r.prose(fields["text"], f"{what}: text")
             if title and text:
                 topics[topic_id] = Topic(topic_id, title, text, line_of(value), _lines(fields))
         return topics
@@ -218,7 +218,7 @@ class _DialogReader:
             if main not in fields:
                 self.r.problem(node, f"{what} needs '{main}': the text the patient reads")
             else:
-                text = self.r.text(fields[main], f"{what}: {main}") or ""
+                text = self.r.prose(fields[main], f"{what}: {main}") or ""
         many = self._pick(fields["pick"], what) if "pick" in fields else False
         # Options are read as tick items when the step looks like a tick list, so that one slip
         # (a wrong `pick`, a missing `next`) gives one message, not one per item.
@@ -244,7 +244,7 @@ class _DialogReader:
         if kind is StepKind.OUTCOME:
             urgency = self._level(fields["outcome"], f"{what}: outcome")
         text_of = {
-            key: self.r.text(fields[key], f"{what}: {key}") if key in fields else None
+            key: self.r.prose(fields[key], f"{what}: {key}") if key in fields else None
             for key in ("why", "safety_net", "source", "reviewed_by", "review_due")
         }
         return Step(
@@ -313,7 +313,7 @@ class _DialogReader:
                     fields["none"], f"{where}: 'none' belongs to tick lists (pick: many); remove it"
                 )
                 continue
-            label = self.r.text(fields["label"], f"{where}: label")
+            label = self.r.prose(fields["label"], f"{where}: label")
             target = (
                 tick_next if tick_next is not None else self.r.name(fields["next"], f"{where}: next", NAME)
             )
@@ -338,7 +338,7 @@ class _DialogReader:
                     fields["red_flag"],
                     f"{where}: red_flag: self_care promises nothing; use soon, urgent or emergency",
                 )
-            because = self.r.text(fields["because"], f"{where}: because") if "because" in fields else None
+            because = self.r.prose(fields["because"], f"{where}: because") if "because" in fields else None
             options.append(
                 Option(
                     id=str(option_id),
