@@ -220,7 +220,7 @@ def _shape(node: yaml.Node) -> str:
 
 
 def _plain_bool_hint(node: yaml.ScalarNode) -> str:
-    return f"YAML reads {node.value} as true/false; put it in quotes: '{node.value}'"
+    return f'YAML reads {node.value} as true/false; put it in quotes: "{node.value}"'
 
 
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML 1.1's line breaks

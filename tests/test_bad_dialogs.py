@@ -44,9 +44,9 @@ EXPECTED: dict[str, tuple[int, str]] = {
     # YAML's traps
     "duplicate-key": (8, "'start' appears twice (first on line 7); remove one of them"),
     "duplicate-step": (59, "'home' appears twice (first on line 46); remove one of them"),
-    "yes-key": (14, "YAML reads Yes as true/false; put it in quotes: 'Yes'"),
-    "yes-label": (32, "YAML reads Yes as true/false; put it in quotes: 'Yes'"),
-    "on-off-value": (6, "YAML reads on as true/false; put it in quotes: 'on'"),
+    "yes-key": (14, 'YAML reads Yes as true/false; put it in quotes: "Yes"'),
+    "yes-label": (32, 'YAML reads Yes as true/false; put it in quotes: "Yes"'),
+    "on-off-value": (6, 'YAML reads on as true/false; put it in quotes: "on"'),
     "billion-laughs": (3, "anchors (&a) are not allowed; write the text out in full"),
     "alias": (44, "aliases (*home) are not allowed; write the text out in full"),
     "merge-key": (51, "merge keys (<<) are not allowed; write the keys out"),

@@ -78,7 +78,7 @@ def test_an_empty_key_is_refused(write_dialog):
 def test_yes_as_a_key_is_read_as_true_so_it_must_be_quoted(write_dialog):
     path = write_dialog(edit(MINIMAL, '    why: "Very bad', '    Yes: "Very bad'))
     assert refusal(path) == (
-        f"{path}:12: step 'first': key Yes: YAML reads Yes as true/false; put it in quotes: 'Yes'"
+        f"{path}:12: step 'first': key Yes: YAML reads Yes as true/false; put it in quotes: \"Yes\""
     )
 
 
@@ -97,7 +97,7 @@ def test_an_unquoted_yes_label_must_be_quoted(write_dialog):
     """`label: Yes` would be the boolean true, and the button would read 'True'."""
     path = write_dialog(edit(MINIMAL, '{label: "Yes", red_flag', "{label: Yes, red_flag"))
     assert refusal(path) == (
-        f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: 'Yes'"
+        f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: \"Yes\""
     )
 
 
@@ -105,14 +105,14 @@ def test_an_unquoted_yes_as_a_fact_value_must_be_quoted(write_dialog):
     path = write_dialog(edit(MINIMAL, "set: {duration: short}", "set: {duration: yes}"))
     assert refusal(path) == (
         f"{path}:19: step 'how_long', option 1: set duration: "
-        "YAML reads yes as true/false; put it in quotes: 'yes'"
+        'YAML reads yes as true/false; put it in quotes: "yes"'
     )
 
 
 def test_an_unquoted_no_among_declared_fact_values_must_be_quoted(write_dialog):
     path = write_dialog(edit(MINIMAL, "duration: [short, long]", "duration: [short, long, no]"))
     assert refusal(path) == (
-        f"{path}:8: a value of fact 'duration': YAML reads no as true/false; put it in quotes: 'no'"
+        f"{path}:8: a value of fact 'duration': YAML reads no as true/false; put it in quotes: \"no\""
     )
 
 

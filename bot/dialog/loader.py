@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,6 +41,7 @@ from bot.strict_yaml import BOOL, Reader, did_you_mean, line_of, parse_yaml, rea
 
 NAME = re.compile(NAME_PATTERN)
 DIALOG_ID = re.compile(DIALOG_ID_PATTERN)
+RED_FLAG_LEVELS = tuple(name for name in Urgency.names() if name != Urgency.SELF_CARE.key)
 _DIALOG_ID_RULE = (
     "use lower-case letters, digits, '_' and '-', starting with a letter (at most 64 characters)"
 )
@@ -274,17 +275,17 @@ class _DialogReader:
             )
         return value == "many"
 
-    def _level(self, node: yaml.Node, what: str) -> Urgency | None:
+    def _level(self, node: yaml.Node, what: str, allowed: Sequence[str] = Urgency.names()) -> Urgency | None:
+        """Read an urgency level; `allowed` are the ones offered in messages (a red flag: not self_care)."""
+        levels = ", ".join(allowed)
         if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:  # `red_flag: true`, as a guess
-            levels = ", ".join(Urgency.names())
             self.r.problem(node, f"{what}: write a level, not {node.value}: one of {levels}")
             return None
         value = self.r.text(node, what)
         if value is None:
             return None
         if value not in Urgency.names():
-            levels = ", ".join(Urgency.names())
-            hint = did_you_mean(value, Urgency.names())
+            hint = did_you_mean(value, allowed)
             self.r.problem(node, f"{what}: '{value}' is not a level{hint}; use one of {levels}")
             return None
         return Urgency[value.upper()]
@@ -332,7 +333,11 @@ class _DialogReader:
                     "give one of them its own 'id:'",
                 )
                 continue
-            red_flag = self._level(fields["red_flag"], f"{where}: red_flag") if "red_flag" in fields else None
+            red_flag = (
+                self._level(fields["red_flag"], f"{where}: red_flag", RED_FLAG_LEVELS)
+                if "red_flag" in fields
+                else None
+            )
             if red_flag is Urgency.SELF_CARE:
                 self.r.problem(
                     fields["red_flag"],
