@@ -20,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from bot.problems import LoadError, Problem
+from bot.yaml_syntax import syntax_problem
 
 MAX_FILE_BYTES = 256_000  # eight times the clinic's dialog; bigger files take seconds to parse
 MAX_DEPTH = 32
@@ -28,20 +29,6 @@ _TAG = "tag:yaml.org,2002:"
 STR, BOOL, NULL, INT, FLOAT = (_TAG + t for t in ("str", "bool", "null", "int", "float"))
 _TEXT_LIKE = {STR, INT, FLOAT, _TAG + "timestamp"}
 _ALLOWED_TAGS = _TEXT_LIKE | {BOOL, NULL, _TAG + "seq", _TAG + "map"}
-
-# Hints for PyYAML's own syntax messages, which assume the reader knows YAML.
-_SYNTAX_HINTS = (
-    ("but found '*'", "a text that starts with * (such as **bold**) must be put in quotes"),
-    ("expected ',' or ']'", "a [ list ] is not closed, or a text in it must be put in quotes"),
-    ("expected ',' or '}'", "a { } group is not closed, or a text that starts with { must be put in quotes"),
-    ("found character '\\t'", "indent with spaces, not tabs"),
-    ("mapping values are not allowed", "a text that contains ': ' must be put in quotes"),
-    ("could not find expected ':'", "check the indentation, or put the text in quotes"),
-    ("expected <block end>", "check the indentation of this line, and that every quote above is closed"),
-    ("found unexpected end of stream", "a quote or bracket is not closed"),
-    ("found unknown escape character", "use single quotes, or write a backslash as \\\\"),
-    ("expected a single document", "one dialog per file: remove the extra '---'"),
-)
 
 
 class _RefusedError(Exception):
@@ -79,7 +66,7 @@ class _Refusals(Composer):
 
 
 class _StrictLoader(_Refusals, yaml.SafeLoader):
-    """Pure Python: slow, but its syntax errors are the ones `_SYNTAX_HINTS` explain."""
+    """Pure Python: slow, but its syntax errors are the ones `bot.yaml_syntax` explains."""
 
 
 class _FastLoader(_Refusals, CParser, SafeConstructor, Resolver):
@@ -93,7 +80,7 @@ class _FastLoader(_Refusals, CParser, SafeConstructor, Resolver):
 
 
 def _compose(text: str) -> yaml.Node | None:
-    """libyaml first; on a syntax error, parse again in Python for the messages `_SYNTAX_HINTS` explain."""
+    """libyaml first; on a syntax error, parse again in Python for the messages `bot.yaml_syntax` explains."""
     try:
         loader = _FastLoader(text)
         try:
@@ -149,13 +136,7 @@ def parse_yaml(data: bytes, where: str) -> yaml.Node:
     except _RefusedError as refused:
         raise refuse(refused.line, refused.message) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        message = str(error.problem or error.context or "this is not valid YAML")
-        if "expected a single document" in str(error.context):
-            message = "a second document starts here"
-        hint = next((h for key, h in _SYNTAX_HINTS if key in str(error)), None)
-        raise refuse(line, f"{message} ({hint})" if hint else message) from None
+        raise refuse(*syntax_problem(text, error)) from None
     except yaml.reader.ReaderError as error:  # control characters: no mark, but a position
         line = text[: error.position].count("\n") + 1
         raise refuse(

@@ -149,6 +149,15 @@ def test_an_unknown_next_step_suggests_the_closest(write_dialog):
     )
 
 
+def test_an_unknown_next_is_reported_on_the_next_line_not_the_options_first_line(write_dialog):
+    """An option written over several lines: the line to change is the one with `next:`."""
+    block = '      - label: "No"\n        next: how_lnog\n'
+    path = write_dialog(edit(MINIMAL, '      - {label: "No", next: how_long}                 # 15\n', block))
+    assert (
+        refusal(path) == f"{path}:16: step 'first': unknown next step 'how_lnog' (did you mean 'how_long'?)"
+    )
+
+
 def test_an_unknown_topic_suggests_the_closest(write_dialog):
     path = write_dialog(edit(MINIMAL, "show: [rest]", "show: [rset]"))
     assert refusal(path) == f"{path}:31: step 'book': unknown topic 'rset' (did you mean 'rest'?)"

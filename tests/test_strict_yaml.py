@@ -35,12 +35,31 @@ def test_a_text_with_a_colon_must_be_quoted(write_dialog):
     )
 
 
-def test_an_unclosed_quote_hints_at_the_quotes_above(write_dialog):
-    """YAML only notices a missing quote lines later, so the hint points back up."""
+def test_an_unclosed_quote_is_reported_on_the_line_where_it_opens(write_dialog):
+    """YAML only notices a missing quote lines later, at the next quote; the admin must fix line 34."""
     path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', 'say: "Rest at home.'))
     assert refusal(path) == (
-        f"{path}:38: expected <block end>, but found '<scalar>' "
-        "(check the indentation of this line, and that every quote above is closed)"
+        f'{path}:34: the " that opens this text is not closed, so YAML reads on to line 38; add the '
+        "closing \" at the end of the text (YAML says: expected <block end>, but found '<scalar>')"
+    )
+
+
+def test_an_unclosed_quote_at_the_end_of_the_file_is_reported_where_it_opens(write_dialog):
+    path = write_dialog(
+        edit(MINIMAL, 'text: "Rest, and keep moving gently."', "text: 'Rest, and keep moving")
+    )
+    assert refusal(path) == (
+        f"{path}:39: the ' that opens this text is not closed, so YAML reads on to the end of the file; "
+        "add the closing ' at the end of the text (YAML says: found unexpected end of stream)"
+    )
+
+
+def test_a_line_indented_deeper_than_its_step_says_so_first(write_dialog):
+    path = write_dialog(edit(MINIMAL, '    say: "Rest at home."', '     say: "Rest at home."'))
+    assert refusal(path) == (
+        f"{path}:34: this line is indented differently from the lines above it; give it the same "
+        "indentation as the other keys of its step or items of its list "
+        "(YAML says: expected <block end>, but found '<block mapping start>')"
     )
 
 

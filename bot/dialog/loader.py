@@ -354,6 +354,7 @@ class _DialogReader:
                     because=because,
                     line=line_of(item),
                     none=none,
+                    next_line=line_of(fields["next"]) if "next" in fields else 0,
                 )
             )
         return tuple(options)

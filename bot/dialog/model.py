@@ -52,6 +52,7 @@ class Option:
     because: str | None
     line: int
     none: bool = False  # in a tick list: "None of these", which clears every other tick
+    next_line: int = 0  # where `next:` is written, when not on `line`: messages about it point there
 
 
 @dataclass(frozen=True)
