@@ -218,12 +218,12 @@ def _sign(args: argparse.Namespace) -> int:
 def _test(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     default = config.dialogs_dir / "scenarios"
-    files = _yaml_files(args.paths or ([default] if default.is_dir() else []))
+    files = _yaml_files(args.paths or ([_relative(default)] if default.is_dir() else []))
     if not files:
         where = ", ".join(map(str, args.paths or [default]))
         print(f"no scenario files (*.yaml) found in {where}", file=sys.stderr)
         return 1
-    results = run_files(files, engines_by_id(config.dialogs_dir, config.clinic.placeholders()))
+    results = run_files(files, engines_by_id(_relative(config.dialogs_dir), config.clinic.placeholders()))
     for result in results:
         print(result)
     print(summary(results))
