@@ -126,6 +126,13 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    if args.json and args.record:
+        print(
+            "clinic-bot chat: --record works in the interactive preview only, not with --json: "
+            "leave out --json to record the checks you finish",
+            file=sys.stderr,
+        )
+        return 2
     config = load_config(args.config)
     engine = Engine(_find_dialog(config, args.dialog), config.clinic.placeholders())
     if args.json:
