@@ -142,28 +142,36 @@ def _script(block: Block) -> list[tuple[str, str, str]]:
     return script
 
 
-@pytest.mark.parametrize("block", CONSOLES, ids=_ids(CONSOLES))
-def test_console_example_shows_real_output(block: Block) -> None:
-    """Every documented command, run from the repository root, prints exactly what the docs show."""
+def run_console(command: str, typed: str) -> str:
+    """What `command` prints, run from the repository root, output and errors interleaved."""
     bash = shutil.which("bash")
     assert bash is not None
+    result = subprocess.run(
+        [bash, "-c", command],
+        input=typed,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # interleaved, as on a terminal
+        text=True,
+        cwd=ROOT,
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONUTF8": "1",
+        },
+        check=False,
+        timeout=60,
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize("block", CONSOLES, ids=_ids(CONSOLES))
+def test_console_example_shows_real_output(block: Block) -> None:
+    """Every documented command, run from the repository root, prints exactly what the docs show.
+
+    `tests/update_docs.py` rewrites the blocks with the real output after a message changed.
+    """
     for command, typed, expected in _script(block):
-        result = subprocess.run(
-            [bash, "-c", command],
-            input=typed,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,  # interleaved, as on a terminal
-            text=True,
-            cwd=ROOT,
-            env={
-                "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-                "LC_ALL": "C.UTF-8",
-                "PYTHONUTF8": "1",
-            },
-            check=False,
-            timeout=60,
-        )
-        assert result.stdout.rstrip() == expected.rstrip(), f"{block.where}: $ {command}"
+        assert run_console(command, typed).rstrip() == expected.rstrip(), f"{block.where}: $ {command}"
 
 
 # What the format guide must explain.

@@ -149,7 +149,7 @@ def test_an_outcome_shows_advice_reasons_topics_safety_net_contact_and_disclaime
         "Topics hold the teaching text. Outcomes show the topics that match the answers.",
         "If you feel worse, or you are not better in a week, call us at +1 555 0100.",
         "Example Clinic: +1 555 0100. Book online: https://clinic.example/book",
-        "This is an example, not medical advice, and not a diagnosis.",
+        "This is an example. It is not medical advice, and not a diagnosis.",
     )
     assert (reply.outcome.urgency, reply.outcome.topics) == (Urgency.SOON, ("about",))
     assert reply.outcome.reasons == ("it has lasted a week or more",)
@@ -163,7 +163,7 @@ def test_an_emergency_outcome_leaves_out_the_safety_net(example):
         "**Call 911 now.**",
         "Because you said: you have trouble breathing.",
         "Example Clinic: +1 555 0100. Book online: https://clinic.example/book",
-        "This is an example, not medical advice, and not a diagnosis.",
+        "This is an example. It is not medical advice, and not a diagnosis.",
     )
     assert reply.outcome.urgency is Urgency.EMERGENCY
 
