@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_docs import CONSOLES, Block, _script, run_console  # noqa: E402
+from test_docs import CONSOLES, Block, _script, run_console
 
 
 def regenerate(block: Block) -> str:
@@ -22,10 +23,13 @@ def regenerate(block: Block) -> str:
     for command, typed, _expected in _script(block):
         output = run_console(command, typed).rstrip("\n")
         if typed:  # put back what was typed after each prompt, as a terminal shows it
-            lines = iter(typed.splitlines())
-            output = re.sub(r"^> ", lambda m: f"> {next(lines, '')}".rstrip() + "\n", output, flags=re.M)
+            output = _with_typed(output, iter(typed.splitlines()))
         parts.append(f"$ {command}\n{output.rstrip()}\n")
     return "".join(parts)
+
+
+def _with_typed(output: str, lines: Iterator[str]) -> str:
+    return re.sub(r"^> ", lambda m: f"> {next(lines, '')}".rstrip() + "\n", output, flags=re.MULTILINE)
 
 
 def main() -> None:
