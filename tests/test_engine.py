@@ -8,8 +8,9 @@ from dialog_helpers import EXAMPLE, MINIMAL, drop_lines, edit
 from bot.dialog.engine import AT_FIRST, CHANGED, FINISHED, STALE, Engine
 from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.dialog.model import Urgency
+from bot.texts import unclear
 
-UNCLEAR = "Sorry, I did not understand. Please choose an answer: type its number (1 to 2) or its words."
+UNCLEAR = "Sorry, I did not understand. Please type 1 or 2, or the words of an answer."
 
 
 @pytest.fixture
@@ -297,3 +298,15 @@ def test_a_session_whose_question_was_deleted_goes_where_its_answers_now_lead(wr
     assert (reply.step, reply.notice, session.answers) == ("home", CHANGED, (("first", ("no",)),))
     session, reply = new.back(session)
     assert (reply.step, reply.notice, session.answers) == ("first", None, ())
+
+
+def test_back_at_the_start_says_what_to_do_instead() -> None:
+    assert AT_FIRST == "There is no answer to change yet: choose one of the answers below to begin."
+
+
+def test_an_unclear_answer_to_a_longer_list_names_the_range() -> None:
+    assert (
+        unclear(5)
+        == "Sorry, I did not understand. Please type a number from 1 to 5, or the words of an answer."
+    )
+    assert unclear(1) == "Sorry, I did not understand. Please type 1, or the words of the answer."

@@ -5,6 +5,7 @@ Piped output has no colour, so the terminal is a pseudo-terminal (`pty`), as a c
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import select
@@ -14,9 +15,14 @@ from pathlib import Path
 
 from dialog_helpers import MINIMAL, ROOT, edit
 
+from bot.dialog.engine import Engine
+from bot.dialog.loader import load_dialog_text
 from bot.dialog.text import to_plain
+from bot.preview import chat_terminal
 
 BOLD = ("\033[1m", "\033[0m")
+FORMAT = ROOT / "docs" / "dialog-format.md"
+VALUES = {"emergency_number": "911", "clinic_name": "Clinic", "clinic_phone": "555", "booking_url": "b"}
 CONTACT = 'contact: "**{clinic_name}**: call {clinic_phone}, or [book online]({booking_url})."'
 
 
@@ -62,3 +68,25 @@ def test_the_contact_line_of_an_outcome_reads_right_in_a_terminal(tmp_path: Path
     assert contact == [
         "\033[1mExample Clinic\033[0m: call +1 555 0100, or book online (https://clinic.example/book)."
     ]
+
+
+def _chat(dialog_text: str, typed: list[str]) -> str:
+    engine = Engine(load_dialog_text(dialog_text, "mini.yaml"), VALUES)
+    out = io.StringIO()
+    lines = iter(typed)
+    chat_terminal(engine, lambda _prompt: next(lines), out)
+    return out.getvalue()
+
+
+def test_why_at_an_outcome_says_where_the_advice_comes_from() -> None:
+    shown = _chat(MINIMAL, ["1", "why", "quit"])
+    assert shown.endswith(
+        "This advice follows from your answers. To see what another answer changes, go back and "
+        "change it.\n\n"
+    )
+
+
+def test_why_at_a_question_without_why_gives_the_same_words_as_telegram_and_the_docs() -> None:
+    shown = _chat(MINIMAL, ["2", "why", "quit"])
+    assert shown.endswith("This question helps me find the right advice for you.\n\n")
+    assert '"This question helps me find the right advice for you."' in " ".join(FORMAT.read_text().split())
