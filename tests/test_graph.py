@@ -16,7 +16,8 @@ from bot.dialog.model import Dialog
 LONG_ASK = "How long have you had it, and is it getting better or worse?"
 CLOSE_LABELS = (
     '      - {label: "3 days to 2 weeks, and it is getting better", set: {duration: short}, next: decide}\n'
-    '      - {label: "3 days to 2 weeks, and it is not getting better", set: {duration: long}, next: decide}\n'
+    '      - {label: "3 days to 2 weeks, and it is not getting better", set: {duration: long}, '
+    "next: decide}\n"
 )
 
 
