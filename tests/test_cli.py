@@ -396,3 +396,8 @@ def test_chat_json_with_record_is_refused_rather_than_recording_nothing(tmp_path
         "leave out --json to record the checks you finish\n"
     )
     assert not record.exists()
+
+
+def test_the_guide_says_that_record_does_not_go_with_json():
+    guide = " ".join((ROOT / "docs" / "dialog-format.md").read_text(encoding="utf-8").split())
+    assert "`--record` works in the interactive preview only; with `--json` it is refused." in guide
