@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
 
 import pydot
 import pytest
-from dialog_helpers import MINIMAL, edit
+from dialog_helpers import DIALOGS, MINIMAL, edit
 
 from bot.dialog.graph import to_dot, to_mermaid
-from bot.dialog.loader import load_dialog_text
+from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.dialog.model import Dialog
 
 LONG_ASK = "How long have you had it, and is it getting better or worse?"
@@ -77,3 +79,19 @@ def test_outcome_boxes_have_text_readable_on_their_fill(draw: Callable[[Dialog],
     )
     assert len(pairs) >= 3
     assert [round(_contrast(fill, ink), 1) for fill, ink in pairs if _contrast(fill, ink) < 4.5] == []
+
+
+DOT = shutil.which("dot")
+
+
+@pytest.mark.skipif(DOT is None, reason="Graphviz is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("dialog", ["example", "upper-back-pain"])
+def test_graphviz_draws_the_shipped_dialogs_without_a_warning(dialog: str) -> None:
+    """What the guide tells admins to run: `dot -Tsvg flow.dot > flow.svg`."""
+    dot = to_dot(load_dialog(DIALOGS / f"{dialog}.yaml"))
+    drawn = subprocess.run(
+        [str(DOT), "-Tsvg"], input=dot, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (drawn.returncode, drawn.stderr) == (0, "")
+    assert drawn.stdout.count('class="node"') == len(load_dialog(DIALOGS / f"{dialog}.yaml").steps)
+    assert "\\u" not in drawn.stdout
