@@ -149,6 +149,12 @@ def test_an_unknown_next_step_suggests_the_closest(write_dialog):
     )
 
 
+def test_an_unknown_next_of_a_rule_is_reported_on_its_next_line(write_dialog):
+    block = "      - when: {duration: long}\n        next: bok\n"
+    path = write_dialog(edit(MINIMAL, "      - {when: {duration: long}, next: book}          # 23\n", block))
+    assert refusal(path) == f"{path}:24: step 'decide': unknown next step 'bok' (did you mean 'book'?)"
+
+
 def test_an_unknown_next_is_reported_on_the_next_line_not_the_options_first_line(write_dialog):
     """An option written over several lines: the line to change is the one with `next:`."""
     block = '      - label: "No"\n        next: how_lnog\n'

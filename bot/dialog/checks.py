@@ -68,7 +68,7 @@ def _targets(dialog: Dialog) -> Iterator[tuple[int, str]]:
         for number, rule in enumerate(step.rules, start=1):
             if rule.next not in dialog.steps:
                 hint = did_you_mean(rule.next, dialog.steps)
-                yield rule.line, f"{what}: unknown next step '{rule.next}'{hint}"
+                yield rule.next_line or rule.line, f"{what}: unknown next step '{rule.next}'{hint}"
             last = number == len(step.rules)
             if not rule.when and not last:
                 yield (

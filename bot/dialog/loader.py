@@ -404,7 +404,7 @@ class _DialogReader:
             target = self.r.name(fields["next"], f"{where}: next", NAME)
             when = self._condition(where, fields["when"]) if "when" in fields else ()
             if target is not None:
-                rules.append(Rule(when, target, line_of(item)))
+                rules.append(Rule(when, target, line_of(item), line_of(fields["next"])))
         return tuple(rules)
 
     def _show(self, what: str, node: yaml.Node) -> tuple[TopicShow, ...]:

@@ -62,6 +62,7 @@ class Rule:
     when: Condition
     next: str
     line: int
+    next_line: int = 0  # where `next:` is written, when not on `line`
 
 
 @dataclass(frozen=True)
