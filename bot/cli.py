@@ -127,6 +127,13 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    if args.json and args.record:
+        print(
+            "clinic-bot chat: --record works in the interactive preview only, not with --json: "
+            "leave out --json to record the checks you finish",
+            file=sys.stderr,
+        )
+        return 2
     config = load_config(args.config)
     engine = Engine(_find_dialog(config, args.dialog), config.clinic.placeholders())
     if args.json:
@@ -222,12 +229,12 @@ def _sign(args: argparse.Namespace) -> int:
 def _test(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     default = config.dialogs_dir / "scenarios"
-    files = _yaml_files(args.paths or ([default] if default.is_dir() else []))
+    files = _yaml_files(args.paths or ([_relative(default)] if default.is_dir() else []))
     if not files:
         where = ", ".join(map(str, args.paths or [default]))
         print(f"no scenario files (*.yaml) found in {where}", file=sys.stderr)
         return 1
-    results = run_files(files, engines_by_id(config.dialogs_dir, config.clinic.placeholders()))
+    results = run_files(files, engines_by_id(_relative(config.dialogs_dir), config.clinic.placeholders()))
     for result in results:
         print(result)
     print(summary(results))

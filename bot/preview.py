@@ -9,6 +9,7 @@ from typing import TextIO
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.matching import control_word
 from bot.dialog.text import to_plain
+from bot.texts import why_default
 
 COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
 SECOND_MESSAGE = "  (then, in a second message:)"
@@ -106,7 +107,7 @@ def chat_terminal(
             out.write("\n")
             return
         if line.strip().lower() == "why":
-            out.write((reply.why or "There is no extra explanation for this step.") + "\n\n")
+            out.write((reply.why or why_default(reply.ended)) + "\n\n")
             continue
         result = command(engine, session, line)
         if result is None:

@@ -147,12 +147,19 @@ def run_files(paths: list[Path], engine_for: Callable[[str], Engine]) -> list[Re
     """Run every scenario of the files; a file that cannot be read raises LoadError."""
     results = []
     for path in paths:
-        for scenario in load_scenarios(path):
+        scenarios = load_scenarios(path)
+        for scenario in scenarios:
             try:
                 engine = engine_for(scenario.dialog)
-            except LoadError as error:
-                results.append(Result(scenario, f"cannot load dialog '{scenario.dialog}': {error}"))
-                continue
+            except LoadError as error:  # once per file: every scenario of it would repeat the same words
+                results.append(
+                    Result(
+                        scenario,
+                        f"cannot load dialog '{scenario.dialog}', so none of the {len(scenarios)} "
+                        f"scenarios in this file ran: {error}",
+                    )
+                )
+                break
             results.append(run_scenario(engine, scenario))
     return results
 

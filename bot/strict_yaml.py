@@ -20,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from bot.problems import LoadError, Problem
+from bot.yaml_syntax import syntax_problem
 
 MAX_FILE_BYTES = 256_000  # eight times the clinic's dialog; bigger files take seconds to parse
 MAX_DEPTH = 32
@@ -28,20 +29,6 @@ _TAG = "tag:yaml.org,2002:"
 STR, BOOL, NULL, INT, FLOAT = (_TAG + t for t in ("str", "bool", "null", "int", "float"))
 _TEXT_LIKE = {STR, INT, FLOAT, _TAG + "timestamp"}
 _ALLOWED_TAGS = _TEXT_LIKE | {BOOL, NULL, _TAG + "seq", _TAG + "map"}
-
-# Hints for PyYAML's own syntax messages, which assume the reader knows YAML.
-_SYNTAX_HINTS = (
-    ("but found '*'", "a text that starts with * (such as **bold**) must be put in quotes"),
-    ("expected ',' or ']'", "a [ list ] is not closed, or a text in it must be put in quotes"),
-    ("expected ',' or '}'", "a { } group is not closed, or a text that starts with { must be put in quotes"),
-    ("found character '\\t'", "indent with spaces, not tabs"),
-    ("mapping values are not allowed", "a text that contains ': ' must be put in quotes"),
-    ("could not find expected ':'", "check the indentation, or put the text in quotes"),
-    ("expected <block end>", "check the indentation of this line, and that every quote above is closed"),
-    ("found unexpected end of stream", "a quote or bracket is not closed"),
-    ("found unknown escape character", "use single quotes, or write a backslash as \\\\"),
-    ("expected a single document", "one dialog per file: remove the extra '---'"),
-)
 
 
 class _RefusedError(Exception):
@@ -79,7 +66,7 @@ class _Refusals(Composer):
 
 
 class _StrictLoader(_Refusals, yaml.SafeLoader):
-    """Pure Python: slow, but its syntax errors are the ones `_SYNTAX_HINTS` explain."""
+    """Pure Python: slow, but its syntax errors are the ones `bot.yaml_syntax` explains."""
 
 
 class _FastLoader(_Refusals, CParser, SafeConstructor, Resolver):
@@ -93,7 +80,7 @@ class _FastLoader(_Refusals, CParser, SafeConstructor, Resolver):
 
 
 def _compose(text: str) -> yaml.Node | None:
-    """libyaml first; on a syntax error, parse again in Python for the messages `_SYNTAX_HINTS` explain."""
+    """libyaml first; on a syntax error, parse again in Python for the messages `bot.yaml_syntax` explains."""
     try:
         loader = _FastLoader(text)
         try:
@@ -149,13 +136,7 @@ def parse_yaml(data: bytes, where: str) -> yaml.Node:
     except _RefusedError as refused:
         raise refuse(refused.line, refused.message) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        message = str(error.problem or error.context or "this is not valid YAML")
-        if "expected a single document" in str(error.context):
-            message = "a second document starts here"
-        hint = next((h for key, h in _SYNTAX_HINTS if key in str(error)), None)
-        raise refuse(line, f"{message} ({hint})" if hint else message) from None
+        raise refuse(*syntax_problem(text, error)) from None
     except yaml.reader.ReaderError as error:  # control characters: no mark, but a position
         line = text[: error.position].count("\n") + 1
         raise refuse(
@@ -220,15 +201,51 @@ def _shape(node: yaml.Node) -> str:
 
 
 def _plain_bool_hint(node: yaml.ScalarNode) -> str:
-    return f"YAML reads {node.value} as true/false; put it in quotes: '{node.value}'"
+    return f'YAML reads {node.value} as true/false; put it in quotes: "{node.value}"'
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML 1.1's line breaks
+# A comment right after an unquoted text: one space before '#', or '#' touching a word ('#5').
+_CUT_BY_COMMENT = re.compile(r"(?: #|\s+#(?=\S))")
+_CURLY_OPEN, _CURLY_CLOSE = "\u201c\u2018\u201e", "\u201d\u2019"
+
+
+def _prose_trap(node: yaml.ScalarNode, value: str, line: str) -> str | None:
+    """Why an unquoted text would not reach patients as the admin wrote it, or None.
+
+    `line` is the source line where the text ends; YAML has already dropped what it read as a comment.
+    """
+    if node.style:  # quoted or a block (| >): YAML keeps the text as written
+        return None
+    if _CUT_BY_COMMENT.match(line[int(node.end_mark.column) :]):
+        return (
+            "the text is cut at ' #', which YAML reads as the start of a comment, so patients would see "
+            f'only "{value}"; put the text in quotes'
+        )
+    if value.endswith('"') and value.count('"') == 1:
+        return (
+            'the text ends with " but does not start with one, so patients would see the stray "; '
+            f'add the opening quote: "{value}'
+        )
+    if value[0] in _CURLY_OPEN or (value[-1] in _CURLY_CLOSE and value.count(value[-1]) == 1):
+        return (
+            "\u201c \u201d are curly quotes, which YAML does not read as quotes, so patients would see "
+            f'them; type straight quotes instead: "{value.strip(_CURLY_OPEN + _CURLY_CLOSE)}"'
+        )
+    return None
 
 
 class Reader:
-    """Walks a node tree for a loader, collecting problems instead of stopping at the first."""
+    """Walks a node tree for a loader, collecting problems instead of stopping at the first.
 
-    def __init__(self, where: str) -> None:
+    `source` is the text the tree was parsed from: `prose` looks at the line around a text, since YAML
+    drops comments before the tree is built.
+    """
+
+    def __init__(self, where: str, source: str = "") -> None:
         self.where = where
         self.problems: list[Problem] = []
+        self._lines = _LINE_BREAK.split(source)
 
     def problem(self, at: yaml.Node | int, message: str) -> None:
         line = at if isinstance(at, int) else line_of(at)
@@ -307,6 +324,18 @@ class Reader:
             self.problem(node, problem)
             return None
         return str(node.value).strip()
+
+    def prose(self, node: yaml.Node, what: str) -> str | None:
+        """Read a text patients see, refusing the unquoted forms YAML would change (see `_prose_trap`)."""
+        value = self.text(node, what)
+        if value is None or not isinstance(node, yaml.ScalarNode):
+            return value
+        end = int(node.end_mark.line)
+        trap = _prose_trap(node, value, self._lines[end] if end < len(self._lines) else "")
+        if trap is not None:
+            self.problem(node, f"{what}: {trap}")
+            return None
+        return value
 
     def flag(self, node: yaml.Node, what: str) -> bool | None:
         """Read true or false."""

@@ -34,3 +34,23 @@ TYPED_TOO_EARLY = (
 )
 UNREADABLE = "Sorry, I could not read where you were in the check, so we are starting again."
 TRY_LATER = "Sorry, I cannot reach my notes right now. Please try again in a minute: nothing is lost."
+
+# Said when an answer is needed and something else was typed, or /back or /why has nothing to act on.
+BACK_AT_START = "There is no answer to change yet: choose one of the answers below to begin."
+WHY_QUESTION = "This question helps me find the right advice for you."
+WHY_ADVICE = (
+    "This advice follows from your answers. To see what another answer changes, go back and change it."
+)
+
+
+def why_default(at_outcome: bool) -> str:
+    """/why where the dialog gives no `why`: the same words in Telegram, in the preview and in the docs."""
+    return WHY_ADVICE if at_outcome else WHY_QUESTION
+
+
+def unclear(count: int) -> str:
+    """The hint after an answer that fits none of `count` options: which numbers to type."""
+    if count == 1:
+        return "Sorry, I did not understand. Please type 1, or the words of the answer."
+    numbers = "1 or 2" if count == 2 else f"a number from 1 to {count}"
+    return f"Sorry, I did not understand. Please type {numbers}, or the words of an answer."

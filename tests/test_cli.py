@@ -386,3 +386,18 @@ def test_a_token_of_the_wrong_shape_is_refused_before_telegram_is_asked(tmp_path
         f"{config}: TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then "
         "letters, digits, _ or -, as in 123456789:AAE...); copy it again, without quotes or spaces"
     ]
+
+
+def test_chat_json_with_record_is_refused_rather_than_recording_nothing(tmp_path, capsys):
+    record = tmp_path / "recorded.yaml"
+    assert main(["chat", str(EXAMPLE), "--json", "--record", str(record)]) == 2
+    assert capsys.readouterr().err == (
+        "clinic-bot chat: --record works in the interactive preview only, not with --json: "
+        "leave out --json to record the checks you finish\n"
+    )
+    assert not record.exists()
+
+
+def test_the_guide_says_that_record_does_not_go_with_json():
+    guide = " ".join((ROOT / "docs" / "dialog-format.md").read_text(encoding="utf-8").split())
+    assert "`--record` works in the interactive preview only; with `--json` it is refused." in guide

@@ -113,7 +113,7 @@ def test_a_clinic_value_longer_than_the_dialog_checks_allow_is_refused(tmp_path)
 
 def test_an_unquoted_yes_as_a_clinic_value_must_be_quoted(tmp_path):
     path = write_config(tmp_path, "clinic:\n  name: Yes\n")
-    assert refusal(path) == f"{path}:2: clinic.name: YAML reads Yes as true/false; put it in quotes: 'Yes'"
+    assert refusal(path) == f'{path}:2: clinic.name: YAML reads Yes as true/false; put it in quotes: "Yes"'
 
 
 def test_admins_must_be_telegram_user_ids(tmp_path):

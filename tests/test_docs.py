@@ -11,6 +11,7 @@ Code blocks in docs/*.md and README.md follow one convention:
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.cli
 import bot.config
 from bot.cli import _parser, main
 from bot.config import load_config
@@ -142,28 +144,36 @@ def _script(block: Block) -> list[tuple[str, str, str]]:
     return script
 
 
-@pytest.mark.parametrize("block", CONSOLES, ids=_ids(CONSOLES))
-def test_console_example_shows_real_output(block: Block) -> None:
-    """Every documented command, run from the repository root, prints exactly what the docs show."""
+def run_console(command: str, typed: str) -> str:
+    """What `command` prints, run from the repository root, output and errors interleaved."""
     bash = shutil.which("bash")
     assert bash is not None
+    result = subprocess.run(
+        [bash, "-c", command],
+        input=typed,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # interleaved, as on a terminal
+        text=True,
+        cwd=ROOT,
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONUTF8": "1",
+        },
+        check=False,
+        timeout=60,
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize("block", CONSOLES, ids=_ids(CONSOLES))
+def test_console_example_shows_real_output(block: Block) -> None:
+    """Every documented command, run from the repository root, prints exactly what the docs show.
+
+    `tests/update_docs.py` rewrites the blocks with the real output after a message changed.
+    """
     for command, typed, expected in _script(block):
-        result = subprocess.run(
-            [bash, "-c", command],
-            input=typed,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,  # interleaved, as on a terminal
-            text=True,
-            cwd=ROOT,
-            env={
-                "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-                "LC_ALL": "C.UTF-8",
-                "PYTHONUTF8": "1",
-            },
-            check=False,
-            timeout=60,
-        )
-        assert result.stdout.rstrip() == expected.rstrip(), f"{block.where}: $ {command}"
+        assert run_console(command, typed).rstrip() == expected.rstrip(), f"{block.where}: $ {command}"
 
 
 # What the format guide must explain.
@@ -556,3 +566,23 @@ def test_the_diff_example_is_real(
     assert capsys.readouterr().out == _shown("clinic-bot diff signed/example.yaml dialogs/example.yaml")
     assert main(["diff", "signed/example.yaml", "signed/example.yaml"]) == 0
     assert f"`{capsys.readouterr().out.strip()}`" in format_text()
+
+
+def test_the_changed_since_sign_off_example_is_real(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guide's `validate` after the example was signed and its emergency advice rewritten."""
+    (tmp_path / "dialogs").mkdir()
+    shutil.copy(ROOT / "dialogs" / "example.yaml", tmp_path / "dialogs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(bot.cli, "_today", lambda: datetime.date(2026, 12, 1))
+    assert main(["sign", "dialogs/example.yaml", "--by", "Dr Ada Lee, GP"]) == 0
+    path = tmp_path / "dialogs" / "example.yaml"
+    rewritten = edit(('"**Call {emergency_number} now.**"', '"**Rest at home and see how it goes.**"'))
+    path.write_text(rewritten(path.read_text(encoding="utf-8")), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", "dialogs/example.yaml"]) == 0
+    shown = next(
+        b.text for b in BLOCKS if b.path == FORMAT and b.text.startswith("dialogs/example.yaml: changed")
+    )
+    assert capsys.readouterr().out.split("\n", 1)[1] == shown

@@ -8,8 +8,9 @@ from dialog_helpers import EXAMPLE, MINIMAL, drop_lines, edit
 from bot.dialog.engine import AT_FIRST, CHANGED, FINISHED, STALE, Engine
 from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.dialog.model import Urgency
+from bot.texts import unclear
 
-UNCLEAR = "Sorry, I did not understand. Please choose an answer: type its number (1 to 2) or its words."
+UNCLEAR = "Sorry, I did not understand. Please type 1 or 2, or the words of an answer."
 
 
 @pytest.fixture
@@ -148,7 +149,7 @@ def test_an_outcome_shows_the_advice_first_and_the_teaching_text_after_it(exampl
         "Because you said: it has lasted a week or more.",
         "If you feel worse, or you are not better in a week, call us at +1 555 0100.",
         "Example Clinic: +1 555 0100. Book online: https://clinic.example/book",
-        "This is an example, not medical advice, and not a diagnosis.",
+        "This is an example. It is not medical advice, and not a diagnosis.",
     )
     assert reply.teaching == (
         "**About this example**\n"
@@ -167,7 +168,7 @@ def test_an_emergency_outcome_shows_only_the_number_the_reasons_and_the_disclaim
     assert reply.blocks == (
         "**Call 911 now.**",
         "Because you said: you have trouble breathing.",
-        "This is an example, not medical advice, and not a diagnosis.",
+        "This is an example. It is not medical advice, and not a diagnosis.",
     )
     assert reply.teaching == ()
     assert "book" not in reply.text.lower()
@@ -304,3 +305,15 @@ def test_a_session_whose_question_was_deleted_goes_where_its_answers_now_lead(wr
     assert (reply.step, reply.notice, session.answers) == ("home", CHANGED, (("first", ("no",)),))
     session, reply = new.back(session)
     assert (reply.step, reply.notice, session.answers) == ("first", None, ())
+
+
+def test_back_at_the_start_says_what_to_do_instead() -> None:
+    assert AT_FIRST == "There is no answer to change yet: choose one of the answers below to begin."
+
+
+def test_an_unclear_answer_to_a_longer_list_names_the_range() -> None:
+    assert (
+        unclear(5)
+        == "Sorry, I did not understand. Please type a number from 1 to 5, or the words of an answer."
+    )
+    assert unclear(1) == "Sorry, I did not understand. Please type 1, or the words of the answer."

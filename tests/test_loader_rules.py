@@ -149,6 +149,21 @@ def test_an_unknown_next_step_suggests_the_closest(write_dialog):
     )
 
 
+def test_an_unknown_next_of_a_rule_is_reported_on_its_next_line(write_dialog):
+    block = "      - when: {duration: long}\n        next: bok\n"
+    path = write_dialog(edit(MINIMAL, "      - {when: {duration: long}, next: book}          # 23\n", block))
+    assert refusal(path) == f"{path}:24: step 'decide': unknown next step 'bok' (did you mean 'book'?)"
+
+
+def test_an_unknown_next_is_reported_on_the_next_line_not_the_options_first_line(write_dialog):
+    """An option written over several lines: the line to change is the one with `next:`."""
+    block = '      - label: "No"\n        next: how_lnog\n'
+    path = write_dialog(edit(MINIMAL, '      - {label: "No", next: how_long}                 # 15\n', block))
+    assert (
+        refusal(path) == f"{path}:16: step 'first': unknown next step 'how_lnog' (did you mean 'how_long'?)"
+    )
+
+
 def test_an_unknown_topic_suggests_the_closest(write_dialog):
     path = write_dialog(edit(MINIMAL, "show: [rest]", "show: [rset]"))
     assert refusal(path) == f"{path}:31: step 'book': unknown topic 'rset' (did you mean 'rest'?)"
@@ -397,7 +412,7 @@ def test_all_problems_of_a_file_are_reported_at_once_sorted_by_line(write_dialog
     assert refusal(path).splitlines() == [
         f"{path}:12: step 'first': unknown key 'whyy' (did you mean 'why'?); allowed: ask, next, options, "
         "outcome, pick, review_due, reviewed_by, route, safety_net, say, show, source, why",
-        f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: 'Yes'",
+        f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: \"Yes\"",
         f"{path}:19: step 'how_long', option 1: fact 'duraton' is not declared (did you mean 'duration'?); "
         "add it under 'facts:'",
         f"{path}:26: step 'doctor': outcome: 'urgnet' is not a level (did you mean 'urgent'?); "
@@ -423,7 +438,16 @@ def test_red_flag_true_asks_for_a_level(write_dialog):
     path = write_dialog(edit(MINIMAL, "red_flag: urgent, next: doctor", "red_flag: true, next: doctor"))
     assert refusal(path) == (
         f"{path}:14: step 'first', option 1: red_flag: write a level, not true: "
-        "one of self_care, soon, urgent, emergency"
+        "one of soon, urgent, emergency"
+    )
+
+
+def test_an_unknown_red_flag_level_offers_only_the_levels_a_red_flag_may_have(write_dialog):
+    """self_care is refused as a red flag (below), so it is not offered either."""
+    path = write_dialog(edit(MINIMAL, "red_flag: urgent, next: doctor", "red_flag: urgen, next: doctor"))
+    assert refusal(path) == (
+        f"{path}:14: step 'first', option 1: red_flag: 'urgen' is not a level (did you mean 'urgent'?); "
+        "use one of soon, urgent, emergency"
     )
 
 

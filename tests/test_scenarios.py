@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dialog_helpers import DIALOGS, ROOT
+from dialog_helpers import DIALOGS, MINIMAL, ROOT, edit
 
 from bot.cli import main
 from bot.dialog.engine import Engine
@@ -116,3 +116,24 @@ def test_a_recorded_preview_becomes_a_scenario_that_passes(tmp_path: Path) -> No
         timeout=30,
     )
     assert (run.returncode, run.stdout.splitlines()[-1]) == (0, "2 passed, 0 failed")
+
+
+def test_a_dialog_that_does_not_load_is_reported_once_with_paths_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not once per scenario (it was 43 times), and relative to the current folder like the docs."""
+    (tmp_path / "dialogs" / "scenarios").mkdir(parents=True)
+    broken = edit(edit(MINIMAL, "id: mini", "id: mini2"), "next: how_long}", "next: how_lnog}")
+    (tmp_path / "dialogs" / "mini2.yaml").write_text(broken, encoding="utf-8")
+    three = '  - answers: ["No"]\n    expect: {level: soon}\n' * 3
+    (tmp_path / "dialogs" / "scenarios" / "mini2.yaml").write_text(
+        "dialog: mini2\nscenarios:\n" + three, encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["test"]) == 1
+    assert capsys.readouterr().out == (
+        "FAIL  dialogs/scenarios/mini2.yaml:3: scenario 1: cannot load dialog 'mini2', so none of the 3 "
+        "scenarios in this file ran: dialogs/mini2.yaml:15: step 'first': unknown next step 'how_lnog' "
+        "(did you mean 'how_long'?)\n"
+        "0 passed, 1 failed\n"
+    )

@@ -404,7 +404,8 @@ AGAIN = 'after the clinician\'s review, run: clinic-bot sign {dialog} --by "Name
         (
             "dialog: upper-back-pain",
             "dialog: 'upper-back-pain",
-            "3: expected <block end>, but found '<scalar>'",
+            "1: the ' that opens this text is not closed, so YAML reads on to line 3; add the closing ' "
+            "at the end of the text (YAML says: expected <block end>, but found '<scalar>')",
         ),
     ],
     ids=["hand-edited", "bad date", "missing key", "bad hash", "not a text", "other dialog", "not YAML"],

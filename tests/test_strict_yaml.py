@@ -35,12 +35,31 @@ def test_a_text_with_a_colon_must_be_quoted(write_dialog):
     )
 
 
-def test_an_unclosed_quote_hints_at_the_quotes_above(write_dialog):
-    """YAML only notices a missing quote lines later, so the hint points back up."""
+def test_an_unclosed_quote_is_reported_on_the_line_where_it_opens(write_dialog):
+    """YAML only notices a missing quote lines later, at the next quote; the admin must fix line 34."""
     path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', 'say: "Rest at home.'))
     assert refusal(path) == (
-        f"{path}:38: expected <block end>, but found '<scalar>' "
-        "(check the indentation of this line, and that every quote above is closed)"
+        f'{path}:34: the " that opens this text is not closed, so YAML reads on to line 38; add the '
+        "closing \" at the end of the text (YAML says: expected <block end>, but found '<scalar>')"
+    )
+
+
+def test_an_unclosed_quote_at_the_end_of_the_file_is_reported_where_it_opens(write_dialog):
+    path = write_dialog(
+        edit(MINIMAL, 'text: "Rest, and keep moving gently."', "text: 'Rest, and keep moving")
+    )
+    assert refusal(path) == (
+        f"{path}:39: the ' that opens this text is not closed, so YAML reads on to the end of the file; "
+        "add the closing ' at the end of the text (YAML says: found unexpected end of stream)"
+    )
+
+
+def test_a_line_indented_deeper_than_its_step_says_so_first(write_dialog):
+    path = write_dialog(edit(MINIMAL, '    say: "Rest at home."', '     say: "Rest at home."'))
+    assert refusal(path) == (
+        f"{path}:34: this line is indented differently from the lines above it; give it the same "
+        "indentation as the other keys of its step or items of its list "
+        "(YAML says: expected <block end>, but found '<block mapping start>')"
     )
 
 
@@ -78,7 +97,7 @@ def test_an_empty_key_is_refused(write_dialog):
 def test_yes_as_a_key_is_read_as_true_so_it_must_be_quoted(write_dialog):
     path = write_dialog(edit(MINIMAL, '    why: "Very bad', '    Yes: "Very bad'))
     assert refusal(path) == (
-        f"{path}:12: step 'first': key Yes: YAML reads Yes as true/false; put it in quotes: 'Yes'"
+        f"{path}:12: step 'first': key Yes: YAML reads Yes as true/false; put it in quotes: \"Yes\""
     )
 
 
@@ -97,7 +116,7 @@ def test_an_unquoted_yes_label_must_be_quoted(write_dialog):
     """`label: Yes` would be the boolean true, and the button would read 'True'."""
     path = write_dialog(edit(MINIMAL, '{label: "Yes", red_flag', "{label: Yes, red_flag"))
     assert refusal(path) == (
-        f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: 'Yes'"
+        f"{path}:14: step 'first', option 1: label: YAML reads Yes as true/false; put it in quotes: \"Yes\""
     )
 
 
@@ -105,14 +124,14 @@ def test_an_unquoted_yes_as_a_fact_value_must_be_quoted(write_dialog):
     path = write_dialog(edit(MINIMAL, "set: {duration: short}", "set: {duration: yes}"))
     assert refusal(path) == (
         f"{path}:19: step 'how_long', option 1: set duration: "
-        "YAML reads yes as true/false; put it in quotes: 'yes'"
+        'YAML reads yes as true/false; put it in quotes: "yes"'
     )
 
 
 def test_an_unquoted_no_among_declared_fact_values_must_be_quoted(write_dialog):
     path = write_dialog(edit(MINIMAL, "duration: [short, long]", "duration: [short, long, no]"))
     assert refusal(path) == (
-        f"{path}:8: a value of fact 'duration': YAML reads no as true/false; put it in quotes: 'no'"
+        f"{path}:8: a value of fact 'duration': YAML reads no as true/false; put it in quotes: \"no\""
     )
 
 
@@ -334,3 +353,59 @@ def test_a_damaged_dialog_is_refused_with_messages_never_crashes(changes):
             lines[index] = fragment
     problems = problems_of(DialogError, load_dialog_text, "\n".join(lines) + "\n")
     assert all(problem.line >= 1 for problem in problems)
+
+
+# --- Texts that YAML reads differently from how they look (issue 17) ---------------------------
+
+
+def test_a_hash_inside_an_unquoted_text_is_refused_since_yaml_would_cut_the_text(write_dialog):
+    """` #` starts a YAML comment: patients would read 'Is the pain worse than a'."""
+    path = write_dialog(
+        edit(MINIMAL, 'ask: "Is the pain very bad?"', "ask: Is the pain worse than a #5 on a scale of 10?")
+    )
+    assert refusal(path) == (
+        f"{path}:11: step 'first': ask: the text is cut at ' #', which YAML reads as the start of a "
+        'comment, so patients would see only "Is the pain worse than a"; put the text in quotes'
+    )
+
+
+def test_a_hash_in_an_unquoted_topic_title_is_refused(write_dialog):
+    path = write_dialog(edit(MINIMAL, 'title: "Resting"', "title: Resting tip #1"))
+    assert refusal(path) == (
+        f"{path}:38: topic 'rest': title: the text is cut at ' #', which YAML reads as the "
+        'start of a comment, so patients would see only "Resting tip"; put the text in quotes'
+    )
+
+
+def test_a_comment_set_apart_after_an_unquoted_text_is_a_comment(write_dialog):
+    """Two spaces, then '# ' and words: what an admin writes on purpose (as MINIMAL's line numbers)."""
+    path = write_dialog(edit(MINIMAL, 'say: "Rest at home."', "say: Rest at home.  # wording by Dr Lee"))
+    assert load_dialog(path).steps["home"].text == "Rest at home."
+
+
+def test_a_text_missing_its_opening_quote_is_refused(write_dialog):
+    """YAML keeps the closing quote as part of the text, and patients would see it."""
+    path = write_dialog(
+        edit(MINIMAL, 'ask: "Is the pain very bad?"', 'ask: Is the pain getting much worse each day?"')
+    )
+    assert refusal(path) == (
+        f"{path}:11: step 'first': ask: the text ends with \" but does not start with one, so patients "
+        'would see the stray "; add the opening quote: "Is the pain getting much worse each day?"'
+    )
+
+
+def test_a_text_in_curly_quotes_is_refused(write_dialog):
+    """A word processor's “ ” are not quotes to YAML: patients would see them around the question."""
+    curly = "ask: \u201cIs the pain very bad?\u201d"
+    path = write_dialog(edit(MINIMAL, 'ask: "Is the pain very bad?"', curly))
+    assert refusal(path) == (
+        f"{path}:11: step 'first': ask: \u201c \u201d are curly quotes, which YAML does not read as "
+        'quotes, so patients would see them; type straight quotes instead: "Is the pain very bad?"'
+    )
+
+
+def test_curly_quotes_inside_a_quoted_text_are_kept(write_dialog):
+    path = write_dialog(
+        edit(MINIMAL, 'say: "Rest at home."', 'say: "Rest at home: \u201cgentle\u201d walks help."')
+    )
+    assert load_dialog(path).steps["home"].text == "Rest at home: \u201cgentle\u201d walks help."

@@ -64,11 +64,11 @@ def _targets(dialog: Dialog) -> Iterator[tuple[int, str]]:
         for option in step.options:
             if option.next not in dialog.steps:
                 hint = did_you_mean(option.next, dialog.steps)
-                yield option.line, f"{what}: unknown next step '{option.next}'{hint}"
+                yield option.next_line or option.line, f"{what}: unknown next step '{option.next}'{hint}"
         for number, rule in enumerate(step.rules, start=1):
             if rule.next not in dialog.steps:
                 hint = did_you_mean(rule.next, dialog.steps)
-                yield rule.line, f"{what}: unknown next step '{rule.next}'{hint}"
+                yield rule.next_line or rule.line, f"{what}: unknown next step '{rule.next}'{hint}"
             last = number == len(step.rules)
             if not rule.when and not last:
                 yield (

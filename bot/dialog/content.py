@@ -21,7 +21,7 @@ from bot.dialog.model import Dialog, Step, StepKind
 Plain = str | list["Plain"] | dict[str, "Plain"]
 
 # Not content: where things are written, the file's identity, and who reviewed it before.
-SKIPPED = frozenset({"line", "lines", "path", "version", "review"})
+SKIPPED = frozenset({"line", "next_line", "lines", "path", "version", "review"})
 
 # A few fields read better under the name admins write in YAML.
 _NAMES = {"urgency": "level", "rules": "route", "sets": "set"}

@@ -13,6 +13,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
+from bot import texts
 from bot.dialog.matching import match_option, match_ticks
 from bot.dialog.model import DONE, Dialog, Option, Step, StepKind, Urgency, exits, holds, route
 from bot.dialog.text import fill
@@ -24,7 +25,7 @@ __all__ = ["DONE", "Answer", "Engine", "Reply", "Session"]
 CHANGED = "Some questions have changed since you started, so please answer this one again."
 STALE = "That button belongs to an earlier question. Here is where you are now."
 FINISHED = "This check is finished. You can go back to change an answer, or start again."
-AT_FIRST = "This is the first question, so there is nothing to go back to."
+AT_FIRST = texts.BACK_AT_START
 TICK_FIRST = "Please tick at least one answer, or 'None of these', then tap Done."
 
 
@@ -180,10 +181,7 @@ class Engine:
             option = match_option(typed, step.options) if isinstance(typed, str) else None
             if option is not None:
                 return self._apply(session, (option.id,), notice)
-            hint = (
-                "Sorry, I did not understand. Please choose an answer: type its number "
-                f"(1 to {len(step.options)}) or its words."
-            )
+            hint = texts.unclear(len(step.options))
         return session, self._reply(session, f"{notice} {hint}" if notice else hint)
 
     def back(self, session: Session) -> tuple[Session, Reply]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -44,6 +44,7 @@ NAME = re.compile(NAME_PATTERN)
 SIGN = re.compile(SIGN_PATTERN)
 _SIGN_RULE = "write a catalogue sign as condition.sign, e.g. shingles.rash (lower-case words)"
 DIALOG_ID = re.compile(DIALOG_ID_PATTERN)
+RED_FLAG_LEVELS = tuple(name for name in Urgency.names() if name != Urgency.SELF_CARE.key)
 _DIALOG_ID_RULE = (
     "use lower-case letters, digits, '_' and '-', starting with a letter (at most 64 characters)"
 )
@@ -90,7 +91,7 @@ def load_dialog_text(text: str, where: str = "<text>") -> Dialog:
 
 
 def _build(node: yaml.Node, data: bytes, where: str) -> Dialog:
-    reader = Reader(where)
+    reader = Reader(where, data.decode("utf-8-sig"))
     dialog = _DialogReader(reader).read(node, where, hashlib.sha256(data).hexdigest()[:12])
     if dialog is not None and not reader.problems:
         reader.problems.extend(checks.check(dialog))
@@ -120,7 +121,7 @@ class _DialogReader:
         if top is None:
             return None
         texts = {
-            key: self.r.text(top[key], key) if key in top else None
+            key: self.r.prose(top[key], key) if key in top else None
             for key in ("title", "disclaimer", "safety_net", "contact")
         }
         dialog_id = self.r.name(top["id"], "id", DIALOG_ID, _DIALOG_ID_RULE) if "id" in top else None
@@ -202,8 +203,8 @@ class _DialogReader:
             fields = self.r.mapping(value, what, TOPIC_KEYS, ("title", "text"))
             if fields is None or not {"title", "text"} <= fields.keys():
                 continue
-            title = self.r.text(fields["title"], f"{what}: title")
-            text = self.r.text(fields["text"], f"{what}: text")
+            title = self.r.prose(fields["title"], f"{what}: title")
+            text = self.r.prose(fields["text"], f"{what}: text")
             if title and text:
                 topics[topic_id] = Topic(topic_id, title, text, line_of(value), _lines(fields))
         return topics
@@ -247,7 +248,7 @@ class _DialogReader:
             if main not in fields:
                 self.r.problem(node, f"{what} needs '{main}': the text the patient reads")
             else:
-                text = self.r.text(fields[main], f"{what}: {main}") or ""
+                text = self.r.prose(fields[main], f"{what}: {main}") or ""
         many = self._pick(fields["pick"], what) if "pick" in fields else False
         # Options are read as tick items when the step looks like a tick list, so that one slip
         # (a wrong `pick`, a missing `next`) gives one message, not one per item.
@@ -273,7 +274,7 @@ class _DialogReader:
         if kind is StepKind.OUTCOME:
             urgency = self._level(fields["outcome"], f"{what}: outcome")
         text_of = {
-            key: self.r.text(fields[key], f"{what}: {key}") if key in fields else None
+            key: self.r.prose(fields[key], f"{what}: {key}") if key in fields else None
             for key in ("why", "safety_net", "source", "reviewed_by", "review_due")
         }
         return Step(
@@ -303,17 +304,17 @@ class _DialogReader:
             )
         return value == "many"
 
-    def _level(self, node: yaml.Node, what: str) -> Urgency | None:
+    def _level(self, node: yaml.Node, what: str, allowed: Sequence[str] = Urgency.names()) -> Urgency | None:
+        """Read an urgency level; `allowed` are the ones offered in messages (a red flag: not self_care)."""
+        levels = ", ".join(allowed)
         if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:  # `red_flag: true`, as a guess
-            levels = ", ".join(Urgency.names())
             self.r.problem(node, f"{what}: write a level, not {node.value}: one of {levels}")
             return None
         value = self.r.text(node, what)
         if value is None:
             return None
         if value not in Urgency.names():
-            levels = ", ".join(Urgency.names())
-            hint = did_you_mean(value, Urgency.names())
+            hint = did_you_mean(value, allowed)
             self.r.problem(node, f"{what}: '{value}' is not a level{hint}; use one of {levels}")
             return None
         return Urgency[value.upper()]
@@ -342,7 +343,7 @@ class _DialogReader:
                     fields["none"], f"{where}: 'none' belongs to tick lists (pick: many); remove it"
                 )
                 continue
-            label = self.r.text(fields["label"], f"{where}: label")
+            label = self.r.prose(fields["label"], f"{where}: label")
             target = (
                 tick_next if tick_next is not None else self.r.name(fields["next"], f"{where}: next", NAME)
             )
@@ -361,13 +362,17 @@ class _DialogReader:
                     "give one of them its own 'id:'",
                 )
                 continue
-            red_flag = self._level(fields["red_flag"], f"{where}: red_flag") if "red_flag" in fields else None
+            red_flag = (
+                self._level(fields["red_flag"], f"{where}: red_flag", RED_FLAG_LEVELS)
+                if "red_flag" in fields
+                else None
+            )
             if red_flag is Urgency.SELF_CARE:
                 self.r.problem(
                     fields["red_flag"],
                     f"{where}: red_flag: self_care promises nothing; use soon, urgent or emergency",
                 )
-            because = self.r.text(fields["because"], f"{where}: because") if "because" in fields else None
+            because = self.r.prose(fields["because"], f"{where}: because") if "because" in fields else None
             options.append(
                 Option(
                     id=str(option_id),
@@ -379,6 +384,7 @@ class _DialogReader:
                     line=line_of(item),
                     none=none,
                     asks=self._asks(where, fields["asks"]) if "asks" in fields else (),
+                    next_line=line_of(fields["next"]) if "next" in fields else 0,
                 )
             )
         return tuple(options)
@@ -428,7 +434,7 @@ class _DialogReader:
             target = self.r.name(fields["next"], f"{where}: next", NAME)
             when = self._condition(where, fields["when"]) if "when" in fields else ()
             if target is not None:
-                rules.append(Rule(when, target, line_of(item)))
+                rules.append(Rule(when, target, line_of(item), line_of(fields["next"])))
         return tuple(rules)
 
     def _show(self, what: str, node: yaml.Node) -> tuple[TopicShow, ...]:

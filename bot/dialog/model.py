@@ -53,6 +53,7 @@ class Option:
     line: int
     none: bool = False  # in a tick list: "None of these", which clears every other tick
     asks: tuple[str, ...] = ()  # the red-flag catalogue's signs this answer asks about
+    next_line: int = 0  # where `next:` is written, when not on `line`: messages about it point there
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Rule:
     when: Condition
     next: str
     line: int
+    next_line: int = 0  # where `next:` is written, when not on `line`
 
 
 @dataclass(frozen=True)

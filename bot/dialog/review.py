@@ -174,8 +174,9 @@ def _urgency(dialog: Dialog, outcome: str) -> Urgency:
 
 
 def describe(dialog: Dialog, answers: Answers) -> str:
-    """A row's answers in words: 'age: 16 to 19 | 20 to 49 -> signs: ticked Fever; not ticked Rash'."""
-    parts: list[str] = []
+    """A row's answers in words, in the order asked: 'age: 16 to 19 | 20 to 49 -> signs: ticked Fever;
+    not ticked Rash' (or 'signs: None of these' when every item must be left unticked)."""
+    parts: dict[str, str] = {}  # by step, in the order of the row's columns
     ticks: dict[str, list[str]] = {}
     unticked: dict[str, set[str]] = {}
     for name, values in answers:
@@ -189,25 +190,20 @@ def describe(dialog: Dialog, answers: Answers) -> str:
             ticks.setdefault(step_id, []).append(("ticked " if TICKED in values else "not ticked ") + label)
             if TICKED not in values:
                 unticked.setdefault(step_id, set()).add(item[0])
+            parts.setdefault(step_id, "")
             continue
         labels = [o.label for o in step.options if o.id in values]
-        if not step.many and len(labels) == len(step.options):
-            continue  # any answer, when asked: this question does not decide the row
-        if step.many:
-            labels = ["answered"] if "done" in values else []
+        if step.many or len(labels) == len(step.options):
+            continue  # a tick list is told by its items; any answer, when asked, decides nothing
         text = " | ".join(labels) or "not asked"
-        if UNSET in values and labels:
-            text += " (or not asked)"
-        parts.append(f"{step_id}: {text}")
+        parts[step_id] = text + (" (or not asked)" if UNSET in values and labels else "")
     for step_id, said in ticks.items():
-        parts = [p for p in parts if p != f"{step_id}: answered"]
         step = dialog.steps[step_id]
         items = {o.id for o in step.options if not o.none}
         nothing = next((o.label for o in step.options if o.none), "")
         everything_unticked = bool(nothing) and items <= unticked.get(step_id, set())
-        shown = [nothing] if everything_unticked else said  # i.e. the patient ticked "None of these"
-        parts.append(f"{step_id}: {'; '.join(shown)}")
-    return " -> ".join(parts) or "(any answers)"
+        parts[step_id] = nothing if everything_unticked else "; ".join(said)  # "None of these" ticked
+    return " -> ".join(f"{step_id}: {text}" for step_id, text in parts.items()) or "(any answers)"
 
 
 def _rows(dialog: Dialog, values: Mapping[str, str]) -> list[tuple[str, ...]]:

@@ -91,9 +91,12 @@ def telegram_length(html_text: str) -> int:
 
 
 def to_plain(text: str, bold: tuple[str, str] = ("", "")) -> str:
-    """Terminal text: bold as the given pair (e.g. ANSI codes), links as 'text (url)'."""
-    text = _BOLD.sub(lambda m: f"{bold[0]}{m[1]}{bold[1]}", text)
-    return _LINK.sub(lambda m: m[1] if m[2].endswith(m[1]) else f"{m[1]} ({m[2]})", text)
+    """Terminal text: bold as the given pair (e.g. ANSI codes), links as 'text (url)'.
+
+    Links first: the '[' of an ANSI code ('\\033[1m') would otherwise start a link.
+    """
+    text = _LINK.sub(lambda m: m[1] if m[2].endswith(m[1]) else f"{m[1]} ({m[2]})", text)
+    return _BOLD.sub(lambda m: f"{bold[0]}{m[1]}{bold[1]}", text)
 
 
 def worst_case_values() -> dict[str, str]:

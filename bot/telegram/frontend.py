@@ -70,6 +70,7 @@ from bot.texts import (
     TRY_LATER,
     TYPED_TOO_EARLY,
     UNKNOWN_COMMAND,
+    why_default,
 )
 
 log = logging.getLogger("clinic_bot")
@@ -320,7 +321,7 @@ class TelegramFrontEnd:
     async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
         reply = await self.conversations.current(chat)
-        why = reply.why or "This question helps me find the right advice for you."
+        why = reply.why or why_default(reply.ended)
         await _say(context.bot, chat, to_html(why))
 
     async def _help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -93,8 +93,8 @@ async def test_overdue_reviews_reach_the_admins_at_start_up_and_on_status(
     process = BotProcess(server, tmp_path, "example")
     path = process.workdir / "dialogs" / "example.yaml"
     text = path.read_text(encoding="utf-8")
-    call_now = '    say: "**Call {emergency_number} now.**"\n'
-    path.write_text(text.replace(call_now, call_now + '    review_due: "2020-01-31"\n'), encoding="utf-8")
+    due = '    review_due: "2099-12-31"\n'  # the first one is call_now's
+    path.write_text(text.replace(due, '    review_due: "2020-01-31"\n', 1), encoding="utf-8")
     overdue = "step 'call_now': the clinical review was due on 2020-01-31; review the advice"
     await process.start()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from botprocess import BotProcess
 
+from bot.texts import WHY_QUESTION
 from testkit import BotApiServer
 
 
@@ -147,6 +148,10 @@ async def test_help_why_about_privacy_and_unknown_commands(server: BotApiServer,
     await hal.wait_for("trouble breathing")
     await hal.send("/why")
     assert (await hal.wait_for("can be an emergency")).plain_text == "Trouble breathing can be an emergency."
+    await hal.tap("No")
+    await hal.wait_for("How long")
+    await hal.send("/why")  # a question without `why`: the words the preview and the guide give too
+    assert (await hal.wait_for("helps me find")).plain_text == WHY_QUESTION
     await hal.send("/about")
     assert "Test Clinic: 555-0100" in (await hal.next_message()).plain_text
     await hal.send("/privacy")

@@ -103,7 +103,7 @@ async def test_long_outcomes_are_split_below_4096_characters_after_a_typing_acti
             'text: "Topics hold the teaching text. Outcomes show the topics that match the answers."',
             f'text: "{long_topic}"\n  more:\n    title: "More"\n    text: "{long_topic}"',
         )
-        .replace("show: [about]\n\n  home", "show: [about, more]\n\n  home")
+        .replace("show: [about]\n    source", "show: [about, more]\n    source")
     )
     await bot.stop()
     await bot.start()
