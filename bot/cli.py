@@ -352,7 +352,7 @@ def _yaml_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    paths = args.paths or [load_config(args.config).dialogs_dir]
+    paths = args.paths or [_relative(load_config(args.config).dialogs_dir)]  # messages name it as typed
     files = _yaml_files(paths)
     failed = False
     for path in files:

@@ -401,3 +401,10 @@ def test_chat_json_with_record_is_refused_rather_than_recording_nothing(tmp_path
 def test_the_guide_says_that_record_does_not_go_with_json():
     guide = " ".join((ROOT / "docs" / "dialog-format.md").read_text(encoding="utf-8").split())
     assert "`--record` works in the interactive preview only; with `--json` it is refused." in guide
+
+
+def test_validate_without_a_path_names_the_files_as_the_admin_would_type_them():
+    """Run in the clinic's folder, the messages say dialogs/x.yaml, not the full path of the machine."""
+    result = run("validate")
+    assert result.stdout.startswith("dialogs/example.yaml: ok ("), result.stdout
+    assert str(ROOT) not in result.stdout + result.stderr
