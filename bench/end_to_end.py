@@ -271,7 +271,12 @@ class Crowd:
         buttons = [b for row in message.buttons for b in row if b.callback_data]
         answers = [b for b in buttons if not str(b.callback_data).startswith("!")]
         restart = [b for b in buttons if b.callback_data == "!restart"]
-        chosen = self.rng.choice(answers or restart)
+        choices = answers or restart or buttons  # e.g. a message with only "Back": tap that
+        if not choices:
+            await user.send_command("/start")
+            await self._await_keyboard(user)
+            return
+        chosen = self.rng.choice(choices)
         done = [b for b in buttons if str(b.callback_data).endswith(":!done")]
         try:
             await user.tap(chosen.text, message=message)

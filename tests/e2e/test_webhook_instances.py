@@ -40,10 +40,11 @@ class Plan:
     name: str
     steps: tuple[tuple[str, str, str], ...]  # (tap | type, button or text, the bot's next message starts so)
     answers: tuple[tuple[str, str], ...]
+    teaching: tuple[str, ...] = ()  # advice below emergency: the topics follow in a second message
 
     @property
     def transcript(self) -> list[str]:
-        return [WELCOME, FIRST, *(expected for _, _, expected in self.steps)]
+        return [WELCOME, FIRST, *(expected for _, _, expected in self.steps), *self.teaching]
 
 
 PATHS = (
@@ -56,6 +57,7 @@ PATHS = (
         "book",
         (("tap", "Start", DANGER), ("tap", "No", HOW_LONG), ("tap", "A week or more", "Book an appointment")),
         (("welcome", "start"), ("danger", "no"), ("how_long", "a_week_or_more")),
+        ("About this example",),
     ),
     Plan(
         "home",
@@ -65,6 +67,7 @@ PATHS = (
             ("type", "less than a week", "You can look after"),
         ),
         (("welcome", "start"), ("danger", "no"), ("how_long", "less_than_a_week")),
+        ("About this example",),
     ),
 )
 
