@@ -76,7 +76,10 @@ def stored_answers(database: Path, chat_id: int) -> list[list[str]] | None:
     """The answers the store holds for a chat, read from the file as another process would."""
     with sqlite3.connect(database) as db:
         row = db.execute("SELECT answers FROM sessions WHERE chat_id = ?", (chat_id,)).fetchone()
-    return None if row is None else json.loads(row[0])
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return data["answers"] if isinstance(data, dict) else data  # with ticks or the question on screen
 
 
 def sent_texts(user: ScriptedUser) -> list[str]:
