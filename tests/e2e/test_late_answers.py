@@ -59,3 +59,24 @@ async def test_a_number_typed_again_after_a_kill_9_between_commit_and_send_is_no
     await bo.wait_for("I ask a few questions", WAIT)
     assert stored_answers(database, 3102) == [["welcome", "start"], ["danger", "no"]]
     assert not any(m.shows("Book an appointment") for m in bo.messages)
+
+
+async def test_a_number_typed_after_a_hot_reload_means_the_option_the_patient_saw(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    cy = server.user(3103, "Cy")
+    await _at_danger(cy)
+    await cy.tap("No")
+    await cy.wait_for("How long have you had it?")  # on screen: 1 Less than a week, 2 A week or more
+    admin = server.user(9000, "Admin")
+    path = bot.workdir / "dialogs" / "example.yaml"
+    first = '      - {label: "Less than a week", set: {duration: short}, next: decide}\n'
+    text = path.read_text()
+    assert first in text
+    path.write_text(
+        text.replace(first, '      - {label: "Today", set: {duration: short}, next: decide}\n' + first)
+    )
+    await admin.wait_for("is live", timeout=10)
+    await cy.send("2")
+    advice = await cy.wait_for("Book an appointment")
+    assert "it has lasted a week or more" in advice.plain_text
