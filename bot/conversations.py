@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 
 from bot.dialog.engine import Engine, Reply, Session
-from bot.dialog.matching import control_word, normalise
 from bot.store import UNREADABLE, SessionStore
 from bot.texts import TYPED_TOO_EARLY
 from bot.texts import UNREADABLE as SORRY
@@ -42,23 +41,15 @@ class Conversations:
         self, chat_id: int, step_id: str, option_id: str, *, update_id: int | None = None
     ) -> tuple[Reply, str | None]:
         """A tapped button, and the label of the answer it gave (None when it was stale)."""
-        label: str | None = None
-
-        def tap(engine: Engine, session: Session) -> tuple[Session, Reply]:
-            nonlocal label
-            moved, reply = engine.choose(session, step_id, option_id)
-            if len(moved.answers) > len(session.answers):
-                step = engine.dialog.steps[step_id]
-                chosen = [step.option(i) for i in moved.answers[-1][1]]
-                label = ", ".join(o.label for o in chosen if o is not None)
-            return moved, reply
-
-        return await self._act(chat_id, tap, update_id), label
+        reply = await self._act(
+            chat_id, lambda engine, session: engine.choose(session, step_id, option_id), update_id
+        )
+        return reply, ", ".join(o.label for o in reply.answered) or None
 
     async def text(
         self, chat_id: int, typed: str, *, update_id: int | None = None, message_id: int | None = None
     ) -> Reply:
-        """A typed answer; 'back' and 'restart' typed as words work too, unless an option says so.
+        """A typed answer, or 'back' or 'restart' typed as words, as `Engine.interpret` reads it.
 
         `message_id` (the typed message's) older than the question on screen means it was typed while an
         earlier question was shown (answered meanwhile, e.g. by a tap): it is not used for this one.
@@ -69,10 +60,7 @@ class Conversations:
             if message_id is not None and shown is not None and message_id < (shown.message or 0):
                 session, reply = engine.show(session)
                 return session, dataclasses.replace(reply, notice=TYPED_TOO_EARLY)
-            word = control_word(typed)
-            if word is None or _is_option(engine, session, typed):
-                return engine.answer(session, typed)
-            return engine.back(session) if word == "back" else engine.start()
+            return engine.answer(session, typed)  # the engine's one reading of typed words
 
         return await self._act(chat_id, answer, update_id)
 
@@ -149,8 +137,3 @@ def _usable(engine: Engine, session: Session) -> bool:
         and all(step in steps and all(steps[step].option(i) for i in ids) for step, ids in session.answers)
         and all(current.option(t) for t in session.ticked)
     )
-
-
-def _is_option(engine: Engine, session: Session, typed: str) -> bool:
-    step = engine.dialog.steps.get(session.step)
-    return step is not None and any(normalise(o.label) == normalise(typed) for o in step.options)

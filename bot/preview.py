@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot.dialog.engine import Engine, Reply, Session
-from bot.dialog.matching import control_word
 from bot.dialog.text import to_plain
 
 COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
@@ -25,12 +24,9 @@ def command(engine: Engine, session: Session, line: str) -> tuple[Session, Reply
     """Apply one line of input; None means quit."""
     if line.strip().lower() in {"quit", "exit", "q"}:
         return None
-    word = control_word(line)
-    if word == "back":
-        return engine.back(session)
-    if word == "restart" or line.strip() == "/start":
+    if line.strip() == "/start":
         return engine.restart()
-    return engine.answer(session, line)
+    return engine.answer(session, line)  # the engine reads 'back' and 'restart' as Telegram does
 
 
 def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:

@@ -13,13 +13,13 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from bot.dialog.matching import match_option, match_ticks
+from bot.dialog.matching import control_word, match_option, match_ticks, normalise
 from bot.dialog.model import DONE, Dialog, Option, Step, StepKind, Urgency, exits, holds, route
 from bot.dialog.text import fill
 
 # (step id, option ids): the one option chosen, or the items ticked in a tick list, in list order.
 Answer = tuple[str, tuple[str, ...]]
-__all__ = ["DONE", "Answer", "Engine", "Reply", "Session", "Shown"]
+__all__ = ["DONE", "Answer", "Engine", "Reply", "Session", "Shown", "Understood"]
 
 CHANGED = "Some questions have changed since you started, so please answer this one again."
 STALE = "That button belongs to an earlier question. Here is where you are now."
@@ -55,6 +55,20 @@ class Session:
     shown: Shown | None = None  # the question on the patient's screen; None: not known (older rows)
 
 
+ANSWER, BACK, RESTART, SHOW, UNCLEAR = "answer", "back", "restart", "show", "unclear"
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a typed text means: an answer (`ids`), the back or restart command, or nothing to apply:
+    `show` the question again (it was not the one on screen, or the check is finished) or `unclear`;
+    `notice` says why, or what to type."""
+
+    command: str
+    ids: tuple[str, ...] = ()
+    notice: str | None = None
+
+
 @dataclass(frozen=True)
 class Outcome:
     urgency: Urgency
@@ -75,6 +89,7 @@ class Reply:
     can_go_back: bool
     many: bool = False  # a tick list: options are toggled, then Done
     ticked: tuple[str, ...] = ()  # the option ids ticked so far
+    answered: tuple[Option, ...] = ()  # the option(s) this action answered with, for the front end
 
     @property
     def text(self) -> str:
@@ -162,11 +177,14 @@ class Engine:
             return ticked, self._reply(ticked, notice)
         return self._apply(session, (option.id,), notice)
 
-    def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
-        """A typed answer, matched to an option; an unclear one repeats the question with a hint.
+    def interpret(self, session: Session, typed: str | Sequence[str]) -> Understood:
+        """What a typed text means at the question on the patient's screen: the one policy of every
+        front end (Telegram, the terminal, scenarios), so each reads a text the same way.
 
-        At a tick list the text names every item that applies ("1 3", "none"), added to those ticked;
-        a list of texts (a scenario's answer) names one item each.
+        The words of an option on screen are that answer, even "Go back"; otherwise 'back' and 'restart'
+        are commands. A number is a position in the list as shown (`session.shown`), so an edit since then
+        never shifts it onto another option. At a tick list the text names every item that applies
+        ("1 3", "none"), added to those ticked; a list of texts (a scenario's answer) names one item each.
         """
         shown = session.shown
         session, notice = self._current(session)
@@ -175,14 +193,18 @@ class Engine:
             # The patient has not seen the question the session is at (its message was lost, or the
             # dialog changed): show it rather than answer it unseen.
             late = LATE if shown.version == self.dialog.version else CHANGED
-            return session, self._reply(session, notice or late)
+            return Understood(SHOW, notice=notice or late)
+        seen = self._as_shown(step, shown)
+        word = control_word(typed) if isinstance(typed, str) else None
+        if word is not None and not any(normalise(o.label) == normalise(str(typed)) for o in seen):
+            return Understood(word)
         if step.kind is StepKind.OUTCOME:
-            return session, self._reply(session, FINISHED)
-        chosen = _typed_ids(step, self._as_shown(step, shown), session.ticked, typed)
+            return Understood(SHOW, notice=FINISHED)
+        chosen = _typed_ids(step, seen, session.ticked, typed)
         if chosen is _GONE:  # a number of the list on screen whose option was removed since
-            return session, self._reply(session, CHANGED)
+            return Understood(SHOW, notice=CHANGED)
         if chosen is not None:
-            return self._apply(session, chosen, notice)
+            return Understood(ANSWER, chosen, notice)
         if step.many:
             hint = (
                 "Sorry, I did not understand. Please type the numbers of all that apply "
@@ -193,7 +215,20 @@ class Engine:
                 "Sorry, I did not understand. Please choose an answer: type its number "
                 f"(1 to {len(step.options)}) or its words."
             )
-        return session, self._reply(session, f"{notice} {hint}" if notice else hint)
+        return Understood(UNCLEAR, notice=f"{notice} {hint}" if notice else hint)
+
+    def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
+        """A typed text, read by `interpret` and acted on; `Reply.answered` says what it answered."""
+        understood = self.interpret(session, typed)
+        if understood.command == BACK:
+            return self.back(session)
+        if understood.command == RESTART:
+            fresh, reply = self.start()
+            return replace(fresh, shown=session.shown), reply
+        current, _notice = self._current(session)
+        if understood.command == ANSWER:
+            return self._apply(current, understood.ids, understood.notice)
+        return current, self._reply(current, understood.notice)
 
     def back(self, session: Session) -> tuple[Session, Reply]:
         """Take back the last answer; back at a tick list shows its items ticked as they were."""
@@ -276,7 +311,8 @@ class Engine:
         step = self._settle(self._move(session.step, self._trigger(session.step, ids), facts), facts)
         answers = (*session.answers, (session.step, ids))
         moved = replace(session, answers=answers, step=step, ticked=())
-        return moved, self._reply(moved, notice, facts)
+        answered = tuple(self._options[session.step, i] for i in ids)
+        return moved, replace(self._reply(moved, notice, facts), answered=answered)
 
     def _trigger(self, step_id: str, ids: tuple[str, ...]) -> str:
         return DONE if self.dialog.steps[step_id].many else _answer_trigger(ids[0])
