@@ -78,7 +78,8 @@ def chat_terminal(
         if reply.outcome is not None:
             level = _LEVEL_NAMES[reply.outcome.urgency.key]
             out.write(f"{bold[0]}[{level}]{bold[1]}\n")
-        out.write(to_plain(reply.text, bold) + "\n")
+        if reply.text:  # an unclear answer gets the hint and the options, not the question again
+            out.write(to_plain(reply.text, bold) + "\n")
         for number, option in enumerate(reply.options, start=1):
             box = ("[x] " if option.id in reply.ticked else "[ ] ") if reply.many else ""
             out.write(f"  {number}. {box}{to_plain(option.label)}\n")

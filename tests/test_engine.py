@@ -9,7 +9,7 @@ from bot.dialog.engine import AT_FIRST, CHANGED, FINISHED, STALE, Engine
 from bot.dialog.loader import load_dialog, load_dialog_text
 from bot.dialog.model import Urgency
 
-UNCLEAR = "Sorry, I did not understand. Please choose an answer: type its number (1 to 2) or its words."
+UNCLEAR = "Sorry, I did not understand. Please choose an answer: type its number (1 to 2)."
 
 
 @pytest.fixture
@@ -62,12 +62,13 @@ def test_yes_and_no_may_be_typed_in_common_ways(example, typed, step):
 
 
 @pytest.mark.parametrize("typed", ["maybe", "3", "0", "", "?!", "yes and no"])
-def test_an_unclear_answer_repeats_the_same_question_with_a_hint(example, typed):
+def test_an_unclear_answer_gets_a_short_hint_and_the_same_options(example, typed):
     before, _ = walk(example, "start")
     after, reply = example.answer(before, typed)
     assert after == before
     assert (reply.step, reply.notice) == ("danger", UNCLEAR)
-    assert reply.text == "Do you have trouble breathing right now?"
+    assert reply.text == ""  # the question is on screen already: not said again
+    assert [o.label for o in reply.options] == ["Yes", "No"]
 
 
 def test_yes_is_unclear_when_no_option_starts_with_yes(example):

@@ -13,7 +13,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from bot.dialog.matching import control_word, match_option, match_ticks, normalise
+from bot.dialog.matching import control_word, explain, match_option, match_ticks, normalise
 from bot.dialog.model import DONE, Dialog, Option, Step, StepKind, Urgency, exits, holds, route
 from bot.dialog.text import fill
 
@@ -212,9 +212,10 @@ class Engine:
             )
         else:
             hint = (
-                "Sorry, I did not understand. Please choose an answer: type its number "
-                f"(1 to {len(step.options)}) or its words."
+                f"Sorry, I did not understand. Please choose an answer: type its number (1 to {len(seen)})."
             )
+        if isinstance(typed, str):
+            hint = explain(typed, seen) or hint
         return Understood(UNCLEAR, notice=f"{notice} {hint}" if notice else hint)
 
     def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
@@ -225,10 +226,14 @@ class Engine:
         if understood.command == RESTART:
             fresh, reply = self.start()
             return replace(fresh, shown=session.shown), reply
-        current, _notice = self._current(session)
+        current, changed = self._current(session)
         if understood.command == ANSWER:
             return self._apply(current, understood.ids, understood.notice)
-        return current, self._reply(current, understood.notice)
+        reply = self._reply(current, understood.notice)
+        if understood.command == UNCLEAR and changed is None:
+            # The question is on screen already: say briefly what to type, with its buttons again.
+            reply = replace(reply, blocks=())
+        return current, reply
 
     def back(self, session: Session) -> tuple[Session, Reply]:
         """Take back the last answer; back at a tick list shows its items ticked as they were."""
