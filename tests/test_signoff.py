@@ -23,9 +23,13 @@ from bot.library import DialogLibrary
 SIGNED_ON = datetime.date(2026, 12, 1)
 # MINIMAL with a field it lacks, so that one dialog uses every field of the model.
 FULL = edit(
-    MINIMAL,
-    '    say: "Rest at home."                              # 34\n',
-    '    say: "Rest at home."\n    safety_net: "Call us if it is not better in a week."\n',
+    edit(
+        MINIMAL,
+        '    say: "Rest at home."                              # 34\n',
+        '    say: "Rest at home."\n    safety_net: "Call us if it is not better in a week."\n',
+    ),
+    '{label: "Weeks", set:',
+    '{label: "Weeks", range: [14, 3650], unit: days, set:',  # a typed "3 weeks" picks it: signed too
 )
 CALL_NOW = (
     "      **Call {emergency_number} now.**\n"

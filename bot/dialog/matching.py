@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz, process
 
 from bot.dialog.model import Option
+from bot.dialog.ranges import by_range, quantity, range_hint
 
 _YES = frozenset(
     {
@@ -83,11 +84,11 @@ def match_option(typed: str, options: Sequence[Option]) -> Option | None:
     said = normalise(typed)
     if not said:
         return None
-    if said.isdigit():  # a position; a long run of digits (or of '½') is no position
-        if not said.isascii() or len(said) > 3:
-            return None
-        number = int(said)
-        return options[number - 1] if 1 <= number <= len(options) else None
+    unit = next((o.unit for o in options if o.unit is not None), None)
+    if unit is not None and quantity(said, unit) is not None:  # "45", "2 weeks": never a position
+        return by_range(said, options)
+    if said.isdigit():
+        return _position(said, options)
     labels = [normalise(o.label) for o in options]
     exact = [o for o, label in zip(options, labels, strict=True) if label == said]
     if len(exact) == 1:
@@ -98,6 +99,14 @@ def match_option(typed: str, options: Sequence[Option]) -> Option | None:
             meant = _meant(answer, options)
             return meant[0][1] if len(meant) == 1 else None
     return None
+
+
+def _position(said: str, options: Sequence[Option]) -> Option | None:
+    """The option at a typed position; a long run of digits (or of '½') is no position."""
+    if not said.isascii() or len(said) > 3:
+        return None
+    number = int(said)
+    return options[number - 1] if 1 <= number <= len(options) else None
 
 
 def _meant(answer: str, options: Sequence[Option]) -> list[tuple[int, Option]]:
@@ -114,6 +123,9 @@ def explain(typed: str, options: Sequence[Option]) -> str | None:
     """A short hint for a text that answers none of `options`, or None: which options a yes or a no
     could mean, or the one label a misspelling is close to. It never picks: the patient confirms."""
     said = normalise(typed)
+    ranged = range_hint(said, options)
+    if ranged is not None:
+        return ranged
     for words, answer in ((_YES, "Yes"), (_NEGATIVE, "No")):
         meant = _meant(answer.lower(), options) if said in words else []
         if len(meant) > 1:

@@ -52,6 +52,8 @@ class Option:
     because: str | None
     line: int
     none: bool = False  # in a tick list: "None of these", which clears every other tick
+    range: tuple[int, int] | None = None  # an age or a duration typed as a number picks this option
+    unit: str | None = None  # of `range`: "years" or "days"
 
 
 @dataclass(frozen=True)
