@@ -50,6 +50,7 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
 
     session, reply = engine.start()
     emit(reply)
+    session = engine.delivered(session, reply)  # printed: the question is on screen, as in Telegram
     for line in lines:
         if line.strip().lower() == "why":
             out.write(json.dumps({"step": reply.step, "why": reply.why}) + "\n")
@@ -60,6 +61,7 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
             return
         session, reply = result
         emit(reply)
+        session = engine.delivered(session, reply)
 
 
 def chat_terminal(
@@ -92,6 +94,7 @@ def chat_terminal(
     out.write(f"{engine.fill(engine.dialog.title)}\n{COMMANDS}\n\n")
     session, reply = engine.start()
     show(reply)
+    session = engine.delivered(session, reply)  # printed: the question is on screen, as in Telegram
     while True:
         try:
             line = read("> ")
@@ -106,5 +109,6 @@ def chat_terminal(
             return
         session, reply = result
         show(reply)
+        session = engine.delivered(session, reply)
         if reply.ended and on_outcome is not None:
             out.write(on_outcome(session, reply) + "\n\n")

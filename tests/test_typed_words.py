@@ -69,6 +69,7 @@ def test_an_ambiguous_yes_says_which_options_it_could_mean(values):
 
 def test_a_refusal_says_briefly_what_to_type_without_the_question_and_keeps_the_buttons(values):
     engine, session = _at_start(MINIMAL, values)
+    session = engine.delivered(session, engine.show(session)[1])
     moved, reply = engine.answer(session, "purple")
     assert moved == session
     assert reply.notice == "Sorry, I did not understand. Please choose an answer: type its number (1 to 2)."

@@ -230,8 +230,10 @@ class Engine:
         if understood.command == ANSWER:
             return self._apply(current, understood.ids, understood.notice)
         reply = self._reply(current, understood.notice)
-        if understood.command == UNCLEAR and changed is None:
-            # The question is on screen already: say briefly what to type, with its buttons again.
+        on_screen = session.shown is not None and session.shown.step == current.step
+        if understood.command == UNCLEAR and changed is None and on_screen:
+            # The question is on screen already: say briefly what to type, with its buttons again. (Not
+            # when its delivery is not known: after a lost reply the patient has never seen it.)
             reply = replace(reply, blocks=())
         return current, reply
 

@@ -105,6 +105,11 @@ async def persevere(user: ScriptedUser, script: Script, patience: float, *, typi
         assert not advice, f"{user.name} ({script.name}) got advice that is not theirs: {advice[-1]!r}"
         current = next((m for m in reversed(messages) if m.buttons), None)
         label = script.label_for(current) if current is not None else None
+        if current is not None and label is None:
+            # A short hint ("Sorry, I did not understand ...") carries the buttons of the question above it.
+            asked = next((m for m in reversed(messages) if script.label_for(m) is not None), None)
+            meant = script.label_for(asked) if asked is not None else None
+            label = meant if meant in current.button_texts else None
         seen = len(user.chat.events)
         if current is not None and label is not None and current.message_id not in answered:
             answered.add(current.message_id)
