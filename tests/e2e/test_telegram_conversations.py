@@ -219,3 +219,19 @@ async def test_the_bot_asks_telegram_only_for_the_updates_it_handles(
 ) -> None:
     """It asked for every type (reactions, polls, members ...), which Telegram sent only to be ignored."""
     assert server.updates.allowed_updates == {"message", "edited_message", "callback_query"}
+
+
+async def test_a_misspelt_answer_is_asked_about_and_a_natural_no_is_understood(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    eli = server.user(1031, "Eli")
+    await eli.send("/start")
+    await eli.wait_for("Hi!")
+    await eli.send("strat")
+    asked = await eli.wait_for("Did you mean")
+    assert asked.plain_text == "Did you mean 'Start'? If so, type 1."
+    assert asked.button_texts == ["Start", "Read about the format"]  # nothing picked
+    await eli.send("1")
+    await eli.wait_for("trouble breathing")
+    await eli.send("nothing")
+    await eli.wait_for("How long have you had it?")
