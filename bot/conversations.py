@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable
 
 from bot.dialog.engine import Engine, Reply, Session
-from bot.dialog.matching import control_word, normalise
 from bot.store import UNREADABLE, SessionStore
+from bot.texts import TYPED_TOO_EARLY
 from bot.texts import UNREADABLE as SORRY
 
 Step = Callable[[Engine, Session], tuple[Session, Reply]]
@@ -41,27 +41,26 @@ class Conversations:
         self, chat_id: int, step_id: str, option_id: str, *, update_id: int | None = None
     ) -> tuple[Reply, str | None]:
         """A tapped button, and the label of the answer it gave (None when it was stale)."""
-        label: str | None = None
+        reply = await self._act(
+            chat_id, lambda engine, session: engine.choose(session, step_id, option_id), update_id
+        )
+        return reply, ", ".join(o.label for o in reply.answered) or None
 
-        def tap(engine: Engine, session: Session) -> tuple[Session, Reply]:
-            nonlocal label
-            moved, reply = engine.choose(session, step_id, option_id)
-            if len(moved.answers) > len(session.answers):
-                step = engine.dialog.steps[step_id]
-                chosen = [step.option(i) for i in moved.answers[-1][1]]
-                label = ", ".join(o.label for o in chosen if o is not None)
-            return moved, reply
+    async def text(
+        self, chat_id: int, typed: str, *, update_id: int | None = None, message_id: int | None = None
+    ) -> Reply:
+        """A typed answer, or 'back' or 'restart' typed as words, as `Engine.interpret` reads it.
 
-        return await self._act(chat_id, tap, update_id), label
-
-    async def text(self, chat_id: int, typed: str, *, update_id: int | None = None) -> Reply:
-        """A typed answer; 'back' and 'restart' typed as words work too, unless an option says so."""
+        `message_id` (the typed message's) older than the question on screen means it was typed while an
+        earlier question was shown (answered meanwhile, e.g. by a tap): it is not used for this one.
+        """
 
         def answer(engine: Engine, session: Session) -> tuple[Session, Reply]:
-            word = control_word(typed)
-            if word is None or _is_option(engine, session, typed):
-                return engine.answer(session, typed)
-            return engine.back(session) if word == "back" else engine.start()
+            shown = session.shown
+            if message_id is not None and shown is not None and message_id < (shown.message or 0):
+                session, reply = engine.show(session)
+                return session, dataclasses.replace(reply, notice=TYPED_TOO_EARLY)
+            return engine.answer(session, typed)  # the engine's one reading of typed words
 
         return await self._act(chat_id, answer, update_id)
 
@@ -71,6 +70,20 @@ class Conversations:
     async def current(self, chat_id: int) -> Reply:
         """Where the chat stands, starting a conversation if there is none."""
         return await self._act(chat_id, lambda engine, session: engine.show(session))
+
+    async def delivered(self, chat_id: int, reply: Reply, message_id: int | None = None) -> None:
+        """Record that `reply` reached the patient: typed answers now mean its question. Kept in the
+        session's row, so it holds across kill -9 and for every instance sharing the store."""
+        engine = self._engine()
+
+        def bind(session: Session | None) -> tuple[Session, None]:
+            if session is None or session == UNREADABLE or session.dialog_id != engine.dialog.id:
+                return session or UNREADABLE, None
+            return engine.delivered(session, reply, message_id), None
+
+        session = await self._store.load(chat_id)
+        if session is not None and session.dialog_id == engine.dialog.id:
+            await self._store.update(chat_id, bind)
 
     async def is_new(self, chat_id: int) -> bool:
         """True for a chat with no conversation (never started, or erased by /forget)."""
@@ -95,7 +108,9 @@ class Conversations:
                 return fresh, dataclasses.replace(reply, notice=SORRY)
             if session is None or session.dialog_id != engine.dialog.id:
                 return engine.start()
-            return action(engine, session)
+            moved, reply = action(engine, session)
+            # Only a delivery changes what is on screen: until then it is the question shown before.
+            return dataclasses.replace(moved, shown=session.shown), reply
 
         def replay(session: Session | None) -> Reply:
             """The update was applied already: show where the chat stands, changing nothing."""
@@ -122,8 +137,3 @@ def _usable(engine: Engine, session: Session) -> bool:
         and all(step in steps and all(steps[step].option(i) for i in ids) for step, ids in session.answers)
         and all(current.option(t) for t in session.ticked)
     )
-
-
-def _is_option(engine: Engine, session: Session, typed: str) -> bool:
-    step = engine.dialog.steps.get(session.step)
-    return step is not None and any(normalise(o.label) == normalise(typed) for o in step.options)

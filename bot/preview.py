@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot.dialog.engine import Engine, Reply, Session
-from bot.dialog.matching import control_word
 from bot.dialog.text import to_plain
 from bot.texts import why_default
 
@@ -27,12 +26,9 @@ def command(engine: Engine, session: Session, line: str) -> tuple[Session, Reply
     """Apply one line of input; None means quit."""
     if line.strip().lower() in {"quit", "exit", "q"}:
         return None
-    word = control_word(line)
-    if word == "back":
-        return engine.back(session)
-    if word == "restart" or line.strip() == "/start":
+    if line.strip() == "/start":
         return engine.restart()
-    return engine.answer(session, line)
+    return engine.answer(session, line)  # the engine reads 'back' and 'restart' as Telegram does
 
 
 def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
@@ -56,6 +52,7 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
 
     session, reply = engine.start()
     emit(reply)
+    session = engine.delivered(session, reply)  # printed: the question is on screen, as in Telegram
     for line in lines:
         if line.strip().lower() == "why":
             out.write(json.dumps({"step": reply.step, "why": reply.why}) + "\n")
@@ -66,6 +63,7 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
             return
         session, reply = result
         emit(reply)
+        session = engine.delivered(session, reply)
 
 
 def chat_terminal(
@@ -84,7 +82,8 @@ def chat_terminal(
         if reply.outcome is not None:
             level = _LEVEL_NAMES[reply.outcome.urgency.key]
             out.write(f"{bold[0]}[{level}]{bold[1]}\n")
-        out.write(to_plain(reply.advice, bold) + "\n")
+        if reply.advice:  # an unclear answer gets the hint and the options, not the question again
+            out.write(to_plain(reply.advice, bold) + "\n")
         if reply.teaching:  # Telegram sends it as a second message, after the advice
             teaching = "\n\n".join(reply.teaching)
             out.write(f"\n{SECOND_MESSAGE}\n{to_plain(teaching, bold)}\n")
@@ -100,6 +99,7 @@ def chat_terminal(
     out.write(f"{engine.fill(engine.dialog.title)}\n{COMMANDS}\n\n")
     session, reply = engine.start()
     show(reply)
+    session = engine.delivered(session, reply)  # printed: the question is on screen, as in Telegram
     while True:
         try:
             line = read("> ")
@@ -114,5 +114,6 @@ def chat_terminal(
             return
         session, reply = result
         show(reply)
+        session = engine.delivered(session, reply)
         if reply.ended and on_outcome is not None:
             out.write(on_outcome(session, reply) + "\n\n")

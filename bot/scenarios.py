@@ -122,7 +122,7 @@ def run_scenario(engine: Engine, scenario: Scenario) -> Result:
             return Result(
                 scenario, f"the check ended at '{reply.step}' before answer {number} ('{_shown(typed)}')"
             )
-        moved, after = engine.answer(session, typed)
+        moved, after = engine.answer(engine.delivered(session, reply), typed)  # each question seen
         if len(moved.answers) == len(session.answers):
             options = ", ".join(f"'{o.label}'" for o in reply.options)
             return Result(

@@ -63,12 +63,21 @@ def test_yes_and_no_may_be_typed_in_common_ways(example, typed, step):
 
 
 @pytest.mark.parametrize("typed", ["maybe", "3", "0", "", "?!", "yes and no"])
-def test_an_unclear_answer_repeats_the_same_question_with_a_hint(example, typed):
-    before, _ = walk(example, "start")
+def test_an_unclear_answer_gets_a_short_hint_and_the_same_options(example, typed):
+    before, question = walk(example, "start")
+    before = example.delivered(before, question)
     after, reply = example.answer(before, typed)
     assert after == before
     assert (reply.step, reply.notice) == ("danger", UNCLEAR)
-    assert reply.text == "Do you have trouble breathing right now?"
+    assert reply.text == ""  # the question is on screen already: not said again
+    assert [o.label for o in reply.options] == ["Yes", "No"]
+
+
+def test_an_unclear_answer_to_a_question_never_delivered_shows_the_question_with_the_hint(example):
+    """After a lost reply (or a kill) the patient has not seen the question: a bare hint is a riddle."""
+    before, _ = walk(example, "start")
+    _, reply = example.answer(before, "?")
+    assert (reply.notice, reply.text) == (UNCLEAR, "Do you have trouble breathing right now?")
 
 
 def test_yes_is_unclear_when_no_option_starts_with_yes(example):

@@ -30,6 +30,9 @@ FULL = edit(
     ),
     "red_flag: urgent, next: doctor}",
     "red_flag: urgent, next: doctor, asks: [pain.very_bad]}",
+).replace(
+    '{label: "Weeks", set:',
+    '{label: "Weeks", range: [14, 3650], unit: days, set:',  # a typed "3 weeks" picks it: signed too
 ) + (  # at the end, so that the line numbers above stay true
     'catalogue: "catalogues/pain.yaml"\n'
     'catalogue_exclude: {pain.in_children: "the check is for adults only"}\n'

@@ -14,19 +14,34 @@ from typing import Any
 from transitions import EventData, Machine
 
 from bot import texts
-from bot.dialog.matching import match_option, match_ticks
+from bot.dialog.matching import control_word, explain, match_option, match_ticks, normalise
 from bot.dialog.model import DONE, Dialog, Option, Step, StepKind, Urgency, exits, holds, route
 from bot.dialog.text import fill
 
 # (step id, option ids): the one option chosen, or the items ticked in a tick list, in list order.
 Answer = tuple[str, tuple[str, ...]]
-__all__ = ["DONE", "Answer", "Engine", "Reply", "Session"]
+__all__ = ["DONE", "Answer", "Engine", "Reply", "Session", "Shown", "Understood"]
 
 CHANGED = "Some questions have changed since you started, so please answer this one again."
 STALE = "That button belongs to an earlier question. Here is where you are now."
 FINISHED = "This check is finished. You can go back to change an answer, or start again."
 AT_FIRST = texts.BACK_AT_START
 TICK_FIRST = "Please tick at least one answer, or 'None of these', then tap Done."
+LATE = "I already have your answer to the question before. Here is the next one."
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The question last delivered to the patient: a typed number means a position in THIS list.
+
+    `message` is the front end's id of the message showing it (Telegram's ids grow in a chat), so that a
+    text typed before it was on screen is known as such.
+    """
+
+    step: str
+    version: str
+    options: tuple[str, ...]  # option ids, in the order shown
+    message: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,21 @@ class Session:
     answers: tuple[Answer, ...]
     step: str
     ticked: tuple[str, ...] = ()  # items ticked so far at the current step, when it is a tick list
+    shown: Shown | None = None  # the question on the patient's screen; None: not known (older rows)
+
+
+ANSWER, BACK, RESTART, SHOW, UNCLEAR = "answer", "back", "restart", "show", "unclear"
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a typed text means: an answer (`ids`), the back or restart command, or nothing to apply:
+    `show` the question again (it was not the one on screen, or the check is finished) or `unclear`;
+    `notice` says why, or what to type."""
+
+    command: str
+    ids: tuple[str, ...] = ()
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +95,7 @@ class Reply:
     many: bool = False  # a tick list: options are toggled, then Done
     ticked: tuple[str, ...] = ()  # the option ids ticked so far
     teaching: tuple[str, ...] = ()  # an outcome's topics, shown after the advice
+    answered: tuple[Option, ...] = ()  # the option(s) this action answered with, for the front end
 
     @property
     def text(self) -> str:
@@ -158,31 +189,63 @@ class Engine:
             return ticked, self._reply(ticked, notice)
         return self._apply(session, (option.id,), notice)
 
-    def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
-        """A typed answer, matched to an option; an unclear one repeats the question with a hint.
+    def interpret(self, session: Session, typed: str | Sequence[str]) -> Understood:
+        """What a typed text means at the question on the patient's screen: the one policy of every
+        front end (Telegram, the terminal, scenarios), so each reads a text the same way.
 
-        At a tick list the text names every item that applies ("1 3", "none"), added to those ticked;
-        a list of texts (a scenario's answer) names one item each.
+        The words of an option on screen are that answer, even "Go back"; otherwise 'back' and 'restart'
+        are commands. A number is a position in the list as shown (`session.shown`), so an edit since then
+        never shifts it onto another option. At a tick list the text names every item that applies
+        ("1 3", "none"), added to those ticked; a list of texts (a scenario's answer) names one item each.
         """
+        shown = session.shown
         session, notice = self._current(session)
         step = self.dialog.steps[session.step]
+        if shown is not None and shown.step != session.step:
+            # The patient has not seen the question the session is at (its message was lost, or the
+            # dialog changed): show it rather than answer it unseen.
+            late = LATE if shown.version == self.dialog.version else CHANGED
+            return Understood(SHOW, notice=notice or late)
+        seen = self._as_shown(step, shown)
+        word = control_word(typed) if isinstance(typed, str) else None
+        if word is not None and not any(normalise(o.label) == normalise(str(typed)) for o in seen):
+            return Understood(word)
         if step.kind is StepKind.OUTCOME:
-            return session, self._reply(session, FINISHED)
+            return Understood(SHOW, notice=FINISHED)
+        chosen = _typed_ids(step, seen, session.ticked, typed)
+        if chosen is _GONE:  # a number of the list on screen whose option was removed since
+            return Understood(SHOW, notice=CHANGED)
+        if chosen is not None:
+            return Understood(ANSWER, chosen, notice)
         if step.many:
-            items = match_ticks(typed, step.options) if isinstance(typed, str) else _each(typed, step)
-            chosen = None if items is None else _with_ticks(step, session.ticked, items)
-            if chosen is not None:
-                return self._apply(session, chosen, notice)
             hint = (
                 "Sorry, I did not understand. Please type the numbers of all that apply "
                 f"(for example 1 3), or tick them and tap Done. Type {_none_number(step)} for none."
             )
         else:
-            option = match_option(typed, step.options) if isinstance(typed, str) else None
-            if option is not None:
-                return self._apply(session, (option.id,), notice)
-            hint = texts.unclear(len(step.options))
-        return session, self._reply(session, f"{notice} {hint}" if notice else hint)
+            hint = texts.unclear(len(seen))
+        if isinstance(typed, str):
+            hint = explain(typed, seen) or hint
+        return Understood(UNCLEAR, notice=f"{notice} {hint}" if notice else hint)
+
+    def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
+        """A typed text, read by `interpret` and acted on; `Reply.answered` says what it answered."""
+        understood = self.interpret(session, typed)
+        if understood.command == BACK:
+            return self.back(session)
+        if understood.command == RESTART:
+            fresh, reply = self.start()
+            return replace(fresh, shown=session.shown), reply
+        current, changed = self._current(session)
+        if understood.command == ANSWER:
+            return self._apply(current, understood.ids, understood.notice)
+        reply = self._reply(current, understood.notice)
+        on_screen = session.shown is not None and session.shown.step == current.step
+        if understood.command == UNCLEAR and changed is None and on_screen:
+            # The question is on screen already: say briefly what to type, with its buttons again. (Not
+            # when its delivery is not known: after a lost reply the patient has never seen it.)
+            reply = replace(reply, blocks=())
+        return current, reply
 
     def back(self, session: Session) -> tuple[Session, Reply]:
         """Take back the last answer; back at a tick list shows its items ticked as they were."""
@@ -191,6 +254,7 @@ class Engine:
             return session, self._reply(session, notice or AT_FIRST)
         (step_id, ids), earlier = session.answers[-1], session.answers[:-1]
         fresh, reply = self._replayed(earlier)
+        fresh = replace(fresh, shown=session.shown)  # still on screen until the reply is delivered
         if fresh.step == step_id and self.dialog.steps[step_id].many and len(fresh.answers) == len(earlier):
             fresh = replace(fresh, ticked=ids)
             reply = replace(reply, ticked=ids)
@@ -204,13 +268,31 @@ class Engine:
         session, notice = self._current(session)
         return session, self._reply(session, notice)
 
+    def delivered(self, session: Session, reply: Reply, message: int | None = None) -> Session:
+        """The session once `reply` reached the patient: its question is the one typed answers mean.
+
+        A reply of another step or version than the session's (it moved on meanwhile) binds nothing.
+        """
+        if session.version != self.dialog.version or session.step != reply.step:
+            return session
+        options = tuple(o.id for o in reply.options)
+        return replace(session, shown=Shown(reply.step, self.dialog.version, options, message))
+
     # Internals.
+
+    def _as_shown(self, step: Step, shown: Shown | None) -> tuple[Option, ...]:
+        """The step's options in the order the patient saw them; one that no longer exists stays in its
+        place as a stand-in without words, so its number is known as gone and never shifts onto another."""
+        if shown is None or shown.step != step.id:
+            return step.options
+        return tuple(step.option(i) or Option(i, "", "", (), None, None, 0) for i in shown.options)
 
     def _current(self, session: Session) -> tuple[Session, str | None]:
         """The session on this dialog version; replayed (with a notice if answers no longer fit)."""
         if session.version == self.dialog.version and session.step in self.dialog.steps:
             return session, None
         replayed, _facts = self._replay(session.answers)
+        replayed = replace(replayed, shown=session.shown)
         notice = CHANGED if len(replayed.answers) < len(session.answers) else None
         step = self.dialog.steps[replayed.step]
         if replayed.step == session.step and step.many:
@@ -246,7 +328,8 @@ class Engine:
         step = self._settle(self._move(session.step, self._trigger(session.step, ids), facts), facts)
         answers = (*session.answers, (session.step, ids))
         moved = replace(session, answers=answers, step=step, ticked=())
-        return moved, self._reply(moved, notice, facts)
+        answered = tuple(self._options[session.step, i] for i in ids)
+        return moved, replace(self._reply(moved, notice, facts), answered=answered)
 
     def _trigger(self, step_id: str, ids: tuple[str, ...]) -> str:
         return DONE if self.dialog.steps[step_id].many else _answer_trigger(ids[0])
@@ -348,8 +431,28 @@ def _with_ticks(step: Step, ticked: tuple[str, ...], items: tuple[Option, ...]) 
     return tuple(o.id for o in chosen) or None
 
 
-def _each(typed: Sequence[str], step: Step) -> tuple[Option, ...] | None:
-    found = [match_option(text, step.options) for text in typed]
+_GONE: tuple[str, ...] = ("",)  # what `_typed_ids` gives for an option no longer in the dialog
+
+
+def _typed_ids(
+    step: Step, seen: Sequence[Option], ticked: tuple[str, ...], typed: str | Sequence[str]
+) -> tuple[str, ...] | None:
+    """The option ids a typed answer gives, read against `seen` (the list as the patient saw it); None
+    when unclear, `_GONE` when it names an option that is not in the step any more."""
+    if step.many:
+        items = match_ticks(typed, seen) if isinstance(typed, str) else _each(typed, seen)
+    else:
+        option = match_option(typed, seen) if isinstance(typed, str) else None
+        items = None if option is None else (option,)
+    if items is None:
+        return None
+    if any(step.option(o.id) is not o for o in items):
+        return _GONE
+    return _with_ticks(step, ticked, items) if step.many else (items[0].id,)
+
+
+def _each(typed: Sequence[str], options: Sequence[Option]) -> tuple[Option, ...] | None:
+    found = [match_option(text, options) for text in typed]
     return tuple(o for o in found if o is not None) if found and all(found) else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
@@ -36,6 +37,7 @@ from bot.dialog.schema import (
     SIGN_PATTERN,
     STEP_KEYS,
     TOPIC_KEYS,
+    UNITS,
 )
 from bot.problems import DialogError, LoadError
 from bot.strict_yaml import BOOL, Reader, did_you_mean, line_of, parse_yaml, read_yaml
@@ -373,6 +375,7 @@ class _DialogReader:
                     f"{where}: red_flag: self_care promises nothing; use soon, urgent or emergency",
                 )
             because = self.r.prose(fields["because"], f"{where}: because") if "because" in fields else None
+            span, unit = self._range(where, item, fields)
             options.append(
                 Option(
                     id=str(option_id),
@@ -385,9 +388,53 @@ class _DialogReader:
                     none=none,
                     asks=self._asks(where, fields["asks"]) if "asks" in fields else (),
                     next_line=line_of(fields["next"]) if "next" in fields else 0,
+                    range=span,
+                    unit=unit,
                 )
             )
+        self._check_ranges(what, options)
         return tuple(options)
+
+    def _check_ranges(self, what: str, options: list[Option]) -> None:
+        """One unit per question, and no value in two ranges: a typed '45' must mean one answer."""
+        ranged = sorted((o for o in options if o.range is not None), key=lambda o: o.range or (0, 0))
+        if len({o.unit for o in ranged}) > 1:
+            self.r.problem(ranged[0].line, f"{what}: the ranges of one question need one unit")
+        for before, after in itertools.pairwise(ranged):
+            if before.range and after.range and after.range[0] <= before.range[1]:
+                self.r.problem(
+                    after.line,
+                    f"{what}: range {list(after.range)} overlaps {list(before.range)} of the option on line "
+                    f"{before.line}; a typed number must mean one answer",
+                )
+
+    def _range(
+        self, where: str, item: yaml.Node, fields: dict[str, yaml.Node]
+    ) -> tuple[tuple[int, int] | None, str | None]:
+        """An option's `range: [low, high]` with its `unit`; both or neither."""
+        if "range" not in fields and "unit" not in fields:
+            return None, None
+        if "range" not in fields or "unit" not in fields:
+            self.r.problem(
+                item, f"{where}: 'range' and 'unit' go together (e.g. range: [20, 49], unit: years)"
+            )
+            return None, None
+        unit = self.r.text(fields["unit"], f"{where}: unit")
+        if unit not in UNITS:
+            self.r.problem(fields["unit"], f"{where}: unit '{unit}' is not one of {', '.join(UNITS)}")
+            return None, None
+        ends = [
+            self.r.integer(n, f"{where}: range")
+            for n in self.r.sequence(fields["range"], f"{where}: range") or []
+        ]
+        if len(ends) != 2 or None in ends:
+            self.r.problem(fields["range"], f"{where}: range should be two whole numbers, e.g. [20, 49]")
+            return None, None
+        low, high = int(ends[0] or 0), int(ends[1] or 0)
+        if not 0 <= low <= high:
+            self.r.problem(fields["range"], f"{where}: range [{low}, {high}] should go from low to high")
+            return None, None
+        return (low, high), unit
 
     def _sets(self, where: str, node: yaml.Node) -> Facts:
         pairs = []

@@ -6,7 +6,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz, process
+
 from bot.dialog.model import Option
+from bot.dialog.ranges import by_range, quantity, range_hint
 
 _YES = frozenset(
     {
@@ -48,7 +51,21 @@ _NO = frozenset(
         "it isnt",
     }
 )
+# A negative also means a list's "None of these": patients answer "Do you have any of these?" so.
+_NEGATIVE = _NO | {
+    "nothing",
+    "neither",
+    "none of them",
+    "none of these",
+    "none of those",
+    "neither of them",
+    "nothing at all",
+    "none at all",
+}
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
+# How close (rapidfuzz's ratio, 0 to 100) a text must be to a label to be offered as "Did you mean",
+# and by how much it must beat the next label: never a guess between two.
+_CLOSE, _MARGIN = 75.0, 10.0
 
 
 def normalise(text: str) -> str:
@@ -67,21 +84,62 @@ def match_option(typed: str, options: Sequence[Option]) -> Option | None:
     said = normalise(typed)
     if not said:
         return None
-    if said.isdigit():  # a position; a long run of digits (or of '½') is no position
-        if not said.isascii() or len(said) > 3:
-            return None
-        number = int(said)
-        return options[number - 1] if 1 <= number <= len(options) else None
+    unit = next((o.unit for o in options if o.unit is not None), None)
+    if unit is not None and quantity(said, unit) is not None:  # "45", "2 weeks": never a position
+        return by_range(said, options)
+    if said.isdigit():
+        return _position(said, options)
     labels = [normalise(o.label) for o in options]
     exact = [o for o, label in zip(options, labels, strict=True) if label == said]
     if len(exact) == 1:
         return exact[0]
-    for words, answer in ((_YES, "yes"), (_NO, "no")):
+    for words, answer in ((_YES, "yes"), (_NEGATIVE, "no")):
         if said in words:
             # "Yes" or "Yes, right now" is the option a yes means, when only one starts so.
-            starting = [o for o, label in zip(options, labels, strict=True) if _first_word(label) == answer]
-            return starting[0] if len(starting) == 1 else None
+            meant = _meant(answer, options)
+            return meant[0][1] if len(meant) == 1 else None
     return None
+
+
+def _position(said: str, options: Sequence[Option]) -> Option | None:
+    """The option at a typed position; a long run of digits (or of '½') is no position."""
+    if not said.isascii() or len(said) > 3:
+        return None
+    number = int(said)
+    return options[number - 1] if 1 <= number <= len(options) else None
+
+
+def _meant(answer: str, options: Sequence[Option]) -> list[tuple[int, Option]]:
+    """The numbered options a yes (or a negative: "No", "None of these") may mean."""
+    words = ("no", "none") if answer == "no" else (answer,)
+    return [
+        (number, o)
+        for number, o in enumerate(options, start=1)
+        if o.label and (_first_word(normalise(o.label)) in words or (answer == "no" and o.none))
+    ]
+
+
+def explain(typed: str, options: Sequence[Option]) -> str | None:
+    """A short hint for a text that answers none of `options`, or None: which options a yes or a no
+    could mean, or the one label a misspelling is close to. It never picks: the patient confirms."""
+    said = normalise(typed)
+    ranged = range_hint(said, options)
+    if ranged is not None:
+        return ranged
+    for words, answer in ((_YES, "Yes"), (_NEGATIVE, "No")):
+        meant = _meant(answer.lower(), options) if said in words else []
+        if len(meant) > 1:
+            names = [f"'{o.label}' ({number})" for number, o in meant]
+            could = ", ".join(names[:-1]) + " or " + names[-1]
+            return f"'{answer}' could mean {could}. Please type its number."
+    if len(said) < 4 or said.isdigit():
+        return None
+    labels = {number: normalise(o.label) for number, o in enumerate(options, start=1) if o.label}
+    best = process.extract(said, labels, scorer=fuzz.ratio, limit=2)
+    if not best or best[0][1] < _CLOSE or (len(best) > 1 and best[1][1] > best[0][1] - _MARGIN):
+        return None
+    number = int(best[0][2])
+    return f"Did you mean '{options[number - 1].label}'? If so, type {number}."
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:[,;&+/]|\band\b)\s*|\s+", re.IGNORECASE)
@@ -98,7 +156,7 @@ def match_ticks(typed: str, options: Sequence[Option]) -> tuple[Option, ...] | N
     if not said:
         return None
     nothing = tuple(o for o in options if o.none)
-    if said in _NO or any(normalise(o.label) == said for o in nothing):
+    if said in _NEGATIVE or any(normalise(o.label) == said for o in nothing):
         return nothing or None
     numbers = [part for part in _LIST_SEPARATORS.split(typed.strip()) if part]
     if numbers and all(part.isascii() and part.isdigit() and len(part) <= 3 for part in numbers):

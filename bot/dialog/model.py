@@ -54,6 +54,8 @@ class Option:
     none: bool = False  # in a tick list: "None of these", which clears every other tick
     asks: tuple[str, ...] = ()  # the red-flag catalogue's signs this answer asks about
     next_line: int = 0  # where `next:` is written, when not on `line`: messages about it point there
+    range: tuple[int, int] | None = None  # an age or a duration typed as a number picks this option
+    unit: str | None = None  # of `range`: "years" or "days"
 
 
 @dataclass(frozen=True)

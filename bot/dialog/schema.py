@@ -21,6 +21,7 @@ _when = {
     },
 }
 
+UNITS = ("years", "days")  # of an option's range
 OPTION_KEYS = {
     "label": {**_text, "description": "The button text (also what a patient may type)."},
     "next": {**_name, "description": "The step that follows this answer."},
@@ -43,6 +44,17 @@ OPTION_KEYS = {
         "type": "array",
         "items": {"type": "string", "pattern": SIGN_PATTERN},
         "description": "The red-flag catalogue's signs this answer asks about, e.g. [shingles.rash].",
+    },
+    "range": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0},
+        "minItems": 2,
+        "maxItems": 2,
+        "description": "Lowest and highest value, e.g. [20, 49]: a typed '45' or '2 weeks' picks it.",
+    },
+    "unit": {
+        "enum": list(UNITS),
+        "description": "The unit of range: years (an age) or days (a duration; weeks and months convert).",
     },
 }
 RULE_KEYS = {

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from bot.dialog.engine import Answer, Session
+from bot.dialog.engine import Answer, Session, Shown
 
 T = TypeVar("T")
 
@@ -85,23 +85,37 @@ def is_redelivery(update_id: int | None, last_update_id: int | None) -> bool:
 
 
 def encode_answers(session: Session) -> str:
-    """The answers column: `[[step, option], [step, [item, ...]], ...]`, and the ticks of a tick list
-    in progress as `{"answers": [...], "ticked": [...]}`; ids only, never a typed word."""
+    """The answers column: `[[step, option], [step, [item, ...]], ...]`, or, with the ticks of a tick list
+    in progress or the question on screen, `{"answers": [...], "ticked": [...], "shown": {...}}`; ids only,
+    never a typed word. The question on screen lives in the session's row, so that it survives a kill -9
+    and is the same for every instance sharing the database."""
     answers = [[step, ids[0] if len(ids) == 1 else list(ids)] for step, ids in session.answers]
-    if session.ticked:
-        return json.dumps({"answers": answers, "ticked": list(session.ticked)}, separators=(",", ":"))
-    return json.dumps(answers, separators=(",", ":"))
+    if not session.ticked and session.shown is None:
+        return json.dumps(answers, separators=(",", ":"))
+    data: dict[str, object] = {"answers": answers, "ticked": list(session.ticked)}
+    if (shown := session.shown) is not None:
+        data["shown"] = {
+            "step": shown.step,
+            "version": shown.version,
+            "options": list(shown.options),
+            "message": shown.message,
+        }
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode_session(dialog_id: object, version: object, answers: object, step: object) -> Session:
     """A stored row as a Session; UNREADABLE when it was damaged (by hand, a bad migration, a bug).
 
-    Rows written before tick lists existed (`[[step, option], ...]`) read the same.
+    Rows written before tick lists existed (`[[step, option], ...]`) read the same; rows written before
+    the question on screen was kept read with `shown` None.
     """
     try:
         data = json.loads(answers)  # type: ignore[arg-type]
         ticked: list[object] = []
+        shown: Shown | None = None
         if isinstance(data, dict):
+            if data.get("shown") is not None:
+                shown = _decode_shown(data["shown"])
             data, ticked = data["answers"], data["ticked"]
         decoded: list[Answer] = []
         for step_id, ids in data:
@@ -109,6 +123,14 @@ def decode_session(dialog_id: object, version: object, answers: object, step: ob
             if not chosen:
                 return UNREADABLE
             decoded.append((str(step_id), chosen))
-        return Session(str(dialog_id), str(version), tuple(decoded), str(step), tuple(str(t) for t in ticked))
-    except (ValueError, TypeError, KeyError):
+        ticks = tuple(str(t) for t in ticked)
+        return Session(str(dialog_id), str(version), tuple(decoded), str(step), ticks, shown)
+    except (ValueError, TypeError, KeyError, AttributeError):
         return UNREADABLE
+
+
+def _decode_shown(data: dict[str, object]) -> Shown:
+    options, message = data["options"], data["message"]
+    if not isinstance(options, list) or not (message is None or isinstance(message, int)):
+        raise TypeError("shown")
+    return Shown(str(data["step"]), str(data["version"]), tuple(str(o) for o in options), message)

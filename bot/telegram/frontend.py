@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hashlib
 import html
 import logging
@@ -68,7 +67,6 @@ from bot.texts import (
     NOT_TEXT,
     PRIVACY,
     TRY_LATER,
-    TYPED_TOO_EARLY,
     UNKNOWN_COMMAND,
     why_default,
 )
@@ -111,8 +109,6 @@ class TelegramFrontEnd:
         self._bot: Bot | None = None
         # The message that still shows answer buttons, per chat, so a typed answer can clear them.
         self._open_keyboard: RecentChats = RecentChats()
-        # The last message showing where the chat stands: a text typed before it answers an older question.
-        self._shown: RecentChats = RecentChats()
         # How many things in a row each chat sent that are not answers (stickers, unknown commands ...).
         self._non_answers: RecentChats = RecentChats()
         # The last message given its last form (answered, or its buttons taken off), not to edit it again.
@@ -274,12 +270,12 @@ class TelegramFrontEnd:
         if await self.conversations.is_new(chat):  # a first "hello" gets the welcome, as /start does
             await self._welcome(context, chat, update.update_id)
             return
-        if message is not None and message.message_id < self._shown.get(chat, 0):
-            # Typed while an earlier question was on screen (that one was answered meanwhile, e.g. by a
-            # tap at the same moment): using it for the question now shown would answer unseen.
-            reply = dataclasses.replace(await self.conversations.current(chat), notice=TYPED_TOO_EARLY)
-        else:
-            reply = await self.conversations.text(chat, text or "", update_id=update.update_id)
+        # Resolved against the question stored as on screen, not the one the session is at (the reply
+        # with that one may never have arrived), nor one shown after this text was typed.
+        message_id = message.message_id if message is not None else None
+        reply = await self.conversations.text(
+            chat, text or "", update_id=update.update_id, message_id=message_id
+        )
         await self._send(context, chat, reply)
 
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,7 +340,6 @@ class TelegramFrontEnd:
         if confirmed:
             await self.conversations.forget(chat)
             self._open_keyboard.pop(chat, None)
-            self._shown.pop(chat, None)
         if isinstance(message, Message):
             await self._edit(context, chat, message.message_id, FORGOTTEN if confirmed else KEPT)
         else:
@@ -422,12 +417,18 @@ class TelegramFrontEnd:
                 await context.bot.send_chat_action(chat, ChatAction.TYPING)
             except TelegramError as error:  # "typing..." is a courtesy; the reply matters
                 log.info("chat action skipped: %s", type(error).__name__)
+        last: int | None = None
         for message in messages:
             sent = await _say(context.bot, chat, message.html, reply_markup=_keyboard(message.buttons))
             if message.buttons:
                 self._open_keyboard[chat] = sent.message_id
-            self._shown[chat] = sent.message_id
+            last = sent.message_id
         log.info("user=%s step=%s", self._user_hash_of(chat), reply.step)
+        try:
+            await self.conversations.delivered(chat, reply, last)
+        except StoreUnavailableError as error:
+            # The reply is out; until this is recorded, a typed answer shows this question again first.
+            log.warning("user=%s: could not record the question shown (%s)", self._user_hash_of(chat), error)
 
     async def _clear_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
         """Take the buttons off the previous question, so only the current one can be tapped."""

@@ -81,7 +81,10 @@ def stored_answers(database: Path, chat_id: int) -> list[list[str]] | None:
     """The answers the store holds for a chat, read from the file as another process would."""
     with sqlite3.connect(database) as db:
         row = db.execute("SELECT answers FROM sessions WHERE chat_id = ?", (chat_id,)).fetchone()
-    return None if row is None else json.loads(row[0])
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return data["answers"] if isinstance(data, dict) else data  # with ticks or the question on screen
 
 
 def sent_texts(user: ScriptedUser) -> list[str]:
@@ -107,6 +110,11 @@ async def persevere(user: ScriptedUser, script: Script, patience: float, *, typi
         assert not advice, f"{user.name} ({script.name}) got advice that is not theirs: {advice[-1]!r}"
         current = next((m for m in reversed(messages) if m.buttons), None)
         label = script.label_for(current) if current is not None else None
+        if current is not None and label is None:
+            # A short hint ("Sorry, I did not understand ...") carries the buttons of the question above it.
+            asked = next((m for m in reversed(messages) if script.label_for(m) is not None), None)
+            meant = script.label_for(asked) if asked is not None else None
+            label = meant if meant in current.button_texts else None
         seen = len(user.chat.events)
         if current is not None and label is not None and current.message_id not in answered:
             answered.add(current.message_id)

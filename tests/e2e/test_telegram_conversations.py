@@ -60,7 +60,7 @@ async def test_an_emergency_answer_gives_the_number_first_in_bold(
     assert advice.text.startswith("<b>Call 911 now.</b>")
 
 
-async def test_typed_answers_work_and_an_unclear_one_repeats_the_question(
+async def test_typed_answers_work_and_an_unclear_one_gets_a_short_hint_with_the_buttons(
     server: BotApiServer, bot: BotProcess
 ) -> None:
     carol = server.user(1004, "Carol")
@@ -70,7 +70,9 @@ async def test_typed_answers_work_and_an_unclear_one_repeats_the_question(
     await carol.wait_for("trouble breathing")
     await carol.send("maybe?")
     again = await carol.wait_for("Sorry, I did not understand")
-    assert "trouble breathing" in again.plain_text
+    hint = "Sorry, I did not understand. Please type 1 or 2, or the words of an answer."
+    assert again.plain_text == hint  # the question is still on screen just above: not sent again
+    assert again.button_texts[:2] == ["Yes", "No"]
     await carol.send("nope")
     await carol.wait_for("How long have you had it?")
 
@@ -226,3 +228,19 @@ async def test_the_bot_asks_telegram_only_for_the_updates_it_handles(
 ) -> None:
     """It asked for every type (reactions, polls, members ...), which Telegram sent only to be ignored."""
     assert server.updates.allowed_updates == {"message", "edited_message", "callback_query"}
+
+
+async def test_a_misspelt_answer_is_asked_about_and_a_natural_no_is_understood(
+    server: BotApiServer, bot: BotProcess
+) -> None:
+    eli = server.user(1031, "Eli")
+    await eli.send("/start")
+    await eli.wait_for("Hi!")
+    await eli.send("strat")
+    asked = await eli.wait_for("Did you mean")
+    assert asked.plain_text == "Did you mean 'Start'? If so, type 1."
+    assert asked.button_texts == ["Start", "Read about the format"]  # nothing picked
+    await eli.send("1")
+    await eli.wait_for("trouble breathing")
+    await eli.send("nothing")
+    await eli.wait_for("How long have you had it?")

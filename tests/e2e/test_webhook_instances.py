@@ -98,6 +98,8 @@ async def _converse(user: ScriptedUser, path: Plan, progress: list[int]) -> None
         await (user.tap(what) if kind == "tap" else user.send(what))
         await user.wait_for(lambda m, e=expected: m.plain_text.startswith(e), timeout=TIMEOUT)
         progress.append(user.id)
+    for teaching in path.teaching:  # the advice's topics follow in a message of their own
+        await user.wait_for(lambda m, e=teaching: m.plain_text.startswith(e), timeout=TIMEOUT)
 
 
 def _assert_transcript(user: ScriptedUser, plan: Plan) -> None:
@@ -173,7 +175,7 @@ async def test_two_instances_share_the_work_and_when_one_is_killed_every_convers
         _assert_transcript(users[chat], plan)
     with psycopg.connect(postgres_url) as db:
         stored = dict(db.execute("SELECT chat_id, answers FROM sessions").fetchall())
-    assert {chat: [tuple(a) for a in json.loads(stored[chat])] for chat in plans} == {
+    assert {chat: [tuple(a) for a in _answers(stored[chat])] for chat in plans} == {
         chat: list(plan.answers) for chat, plan in plans.items()
     }
     delivered = server.webhook.deliveries
@@ -183,6 +185,45 @@ async def test_two_instances_share_the_work_and_when_one_is_killed_every_convers
     assert redelivered <= {d.update_id for d in delivered if d.ok and d.url == urls[1]}
     assert {d.url for d in delivered if d.ok} == set(urls)
     assert "Traceback" not in second.logs(), second.logs()
+
+
+def _answers(column: str) -> list[list[str]]:
+    """The answers of a stored answers column, which also holds the question on screen."""
+    data = json.loads(column)
+    return list(data["answers"] if isinstance(data, dict) else data)
+
+
+@pytest.mark.postgres
+async def test_a_number_typed_again_after_a_lost_reply_is_not_applied_unseen_by_the_other_instance(
+    server: BotApiServer, tmp_path: Path, postgres_url: str
+) -> None:
+    ports = _free_port(), _free_port()
+    first, second = (
+        _instance(server, tmp_path / n, p, postgres_url) for n, p in zip("ab", ports, strict=True)
+    )
+    server.webhook.targets = [f"http://127.0.0.1:{port}/telegram" for port in ports]
+    await first.start()
+    await second.start()
+    try:
+        dee = server.user(4901, "Dee")
+        await dee.send_command("/start")
+        await dee.wait_for(FIRST, timeout=TIMEOUT)
+        await dee.tap("Start")
+        await dee.wait_for(DANGER, timeout=TIMEOUT)
+        server.faults.server_error("sendMessage", times=5)  # the reply with HOW_LONG is lost
+        await dee.send("2")  # No
+        await dee.wait_for("Please try again", timeout=TIMEOUT)
+        await dee.send("2")  # again, for the question on screen; the instances take updates in turn
+        question = await dee.wait_for(HOW_LONG, timeout=TIMEOUT)
+        assert "A week or more" in question.button_texts
+        await _settled(server)
+    finally:
+        await second.stop()
+        await first.stop()
+    with psycopg.connect(postgres_url) as db:
+        [(column,)] = db.execute("SELECT answers FROM sessions WHERE chat_id = 4901").fetchall()
+    assert _answers(column) == [["welcome", "start"], ["danger", "no"]]
+    assert not any(m.shows("Book an appointment") for m in dee.messages)
 
 
 async def _kill_mid_load(server: BotApiServer, instance: BotProcess, url: str, progress: list[int]) -> None:
