@@ -6,20 +6,16 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from bot import texts
 from bot.dialog.engine import Engine, Reply, Session
 from bot.dialog.text import to_plain
 from bot.texts import why_default
 
-COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
-SECOND_MESSAGE = "  (then, in a second message:)"
-TICK_HINT = "(Tick all that apply: type their numbers, e.g. 1 3, or none.)"
+COMMANDS = texts.PREVIEW_COMMANDS
+SECOND_MESSAGE = texts.PREVIEW_SECOND_MESSAGE
+TICK_HINT = texts.PREVIEW_TICK_HINT
 _BOLD_ANSI = ("\033[1m", "\033[0m")
-_LEVEL_NAMES = {
-    "emergency": "EMERGENCY: call now",
-    "urgent": "URGENT: see a doctor today",
-    "soon": "SOON: book an appointment",
-    "self_care": "SELF-CARE at home",
-}
+_LEVEL_NAMES = texts.PREVIEW_LEVELS
 
 
 def command(engine: Engine, session: Session, line: str) -> tuple[Session, Reply] | None:
@@ -93,7 +89,7 @@ def chat_terminal(
         if reply.many:
             out.write(f"  {TICK_HINT}\n")
         if reply.ended:
-            out.write("  (The check is finished: type back, restart or quit.)\n")
+            out.write(texts.PREVIEW_FINISHED + "\n")
         out.write("\n")
 
     out.write(f"{engine.fill(engine.dialog.title)}\n{COMMANDS}\n\n")

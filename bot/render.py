@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import texts
 from bot.dialog.checks import MAX_MESSAGE_CHARS, callback_data
 from bot.dialog.engine import Reply
 from bot.dialog.model import DONE
@@ -17,7 +18,7 @@ RESTART = "!restart"
 FORGET_YES = "!forget_yes"
 FORGET_NO = "!forget_no"
 
-DONE_LABEL = "Done ➡"
+DONE_LABEL = texts.DONE_BUTTON
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
 
@@ -36,9 +37,9 @@ def buttons(reply: Reply) -> Buttons:
     if reply.many:
         rows.append(((DONE_LABEL, callback_data(reply.step, DONE)),))
     if reply.ended:
-        rows.append((("⬅ Change an answer", BACK), ("↻ Start again", RESTART)))
+        rows.append(((texts.CHANGE_BUTTON, BACK), (texts.RESTART_BUTTON, RESTART)))
     elif reply.can_go_back:
-        rows.append((("⬅ Back", BACK),))
+        rows.append(((texts.BACK_BUTTON, BACK),))
     return tuple(rows)
 
 

@@ -54,3 +54,52 @@ def unclear(count: int) -> str:
         return "Sorry, I did not understand. Please type 1, or the words of the answer."
     numbers = "1 or 2" if count == 2 else f"a number from 1 to {count}"
     return f"Sorry, I did not understand. Please type {numbers}, or the words of an answer."
+
+
+# Notices of the conversation engine: where a patient is, when a tap or a text cannot be used as it is.
+CHANGED = "Some questions have changed since you started, so please answer this one again."
+STALE = "That button belongs to an earlier question. Here is where you are now."
+FINISHED = "This check is finished. You can go back to change an answer, or start again."
+TICK_FIRST = "Please tick at least one answer, or 'None of these', then tap Done."
+LATE = "I already have your answer to the question before. Here is the next one."
+
+
+def unclear_ticks(none_number: str) -> str:
+    """The hint after a text that names no item of a tick list."""
+    return (
+        "Sorry, I did not understand. Please type the numbers of all that apply "
+        f"(for example 1 3), or tick them and tap Done. Type {none_number} for none."
+    )
+
+
+def could_mean(answer: str, names: list[str]) -> str:
+    """'Yes' where several answers start so: which ones, by number; nothing is picked."""
+    could = ", ".join(names[:-1]) + " or " + names[-1]
+    return f"'{answer}' could mean {could}. Please type its number."
+
+
+def did_you_mean(label: str, number: int) -> str:
+    """A close misspelling of one answer: offered, never picked."""
+    return f"Did you mean '{label}'? If so, type {number}."
+
+
+def number_or_option(value: int, unit: str, holding: str, option: str) -> str:
+    """'2' at a duration question: 2 days, or the second answer? Asked, never guessed."""
+    return f"Did you mean {value} {unit} ('{holding}') or option {value} ('{option}')? Please tap the answer."
+
+
+# Buttons beside the answers (Telegram), and the terminal preview's own lines.
+DONE_BUTTON = "Done ➡"
+BACK_BUTTON = "⬅ Back"
+CHANGE_BUTTON = "⬅ Change an answer"
+RESTART_BUTTON = "↻ Start again"
+PREVIEW_COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
+PREVIEW_SECOND_MESSAGE = "  (then, in a second message:)"
+PREVIEW_TICK_HINT = "(Tick all that apply: type their numbers, e.g. 1 3, or none.)"
+PREVIEW_FINISHED = "  (The check is finished: type back, restart or quit.)"
+PREVIEW_LEVELS = {
+    "emergency": "EMERGENCY: call now",
+    "urgent": "URGENT: see a doctor today",
+    "soon": "SOON: book an appointment",
+    "self_care": "SELF-CARE at home",
+}

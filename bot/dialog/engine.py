@@ -22,12 +22,12 @@ from bot.dialog.text import fill
 Answer = tuple[str, tuple[str, ...]]
 __all__ = ["DONE", "Answer", "Engine", "Reply", "Session", "Shown", "Understood"]
 
-CHANGED = "Some questions have changed since you started, so please answer this one again."
-STALE = "That button belongs to an earlier question. Here is where you are now."
-FINISHED = "This check is finished. You can go back to change an answer, or start again."
+CHANGED = texts.CHANGED
+STALE = texts.STALE
+FINISHED = texts.FINISHED
 AT_FIRST = texts.BACK_AT_START
-TICK_FIRST = "Please tick at least one answer, or 'None of these', then tap Done."
-LATE = "I already have your answer to the question before. Here is the next one."
+TICK_FIRST = texts.TICK_FIRST
+LATE = texts.LATE
 
 
 @dataclass(frozen=True)
@@ -217,13 +217,7 @@ class Engine:
             return Understood(SHOW, notice=CHANGED)
         if chosen is not None:
             return Understood(ANSWER, chosen, notice)
-        if step.many:
-            hint = (
-                "Sorry, I did not understand. Please type the numbers of all that apply "
-                f"(for example 1 3), or tick them and tap Done. Type {_none_number(step)} for none."
-            )
-        else:
-            hint = texts.unclear(len(seen))
+        hint = texts.unclear_ticks(_none_number(step)) if step.many else texts.unclear(len(seen))
         if isinstance(typed, str):
             hint = explain(typed, seen) or hint
         return Understood(UNCLEAR, notice=f"{notice} {hint}" if notice else hint)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
+from bot import texts
 from bot.dialog.model import Option
 from bot.dialog.ranges import by_range, quantity, range_hint
 
@@ -129,9 +130,7 @@ def explain(typed: str, options: Sequence[Option]) -> str | None:
     for words, answer in ((_YES, "Yes"), (_NEGATIVE, "No")):
         meant = _meant(answer.lower(), options) if said in words else []
         if len(meant) > 1:
-            names = [f"'{o.label}' ({number})" for number, o in meant]
-            could = ", ".join(names[:-1]) + " or " + names[-1]
-            return f"'{answer}' could mean {could}. Please type its number."
+            return texts.could_mean(answer, [f"'{o.label}' ({number})" for number, o in meant])
     if len(said) < 4 or said.isdigit():
         return None
     labels = {number: normalise(o.label) for number, o in enumerate(options, start=1) if o.label}
@@ -139,7 +138,7 @@ def explain(typed: str, options: Sequence[Option]) -> str | None:
     if not best or best[0][1] < _CLOSE or (len(best) > 1 and best[1][1] > best[0][1] - _MARGIN):
         return None
     number = int(best[0][2])
-    return f"Did you mean '{options[number - 1].label}'? If so, type {number}."
+    return texts.did_you_mean(options[number - 1].label, number)
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:[,;&+/]|\band\b)\s*|\s+", re.IGNORECASE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import texts
 from bot.dialog.model import Option
 
 _DAYS_PER = {
@@ -92,10 +93,7 @@ def range_hint(said: str, options: Sequence[Option]) -> str | None:
     holding = next((o for o in options if o.range and o.range[0] <= value <= o.range[1]), None)
     if holding is None:
         return None
-    return (
-        f"Did you mean {value} {unit} ('{holding.label}') or option {value} ('{options[value - 1].label}')? "
-        "Please tap the answer."
-    )
+    return texts.number_or_option(value, unit or "", holding.label, options[value - 1].label)
 
 
 def _unit(options: Sequence[Option]) -> str | None:
