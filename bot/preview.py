@@ -41,6 +41,8 @@ def chat_json(engine: Engine, lines: Iterable[str], out: TextIO) -> None:
             else {"urgency": outcome.urgency.key, "topics": list(outcome.topics)},
             "notice": reply.notice,
         }
+        if reply.welcome:  # a new check: the title and disclaimer first
+            record["welcome"] = reply.welcome
         if reply.many:  # a tick list: the items ticked so far
             record["ticked"] = [o.label for o in reply.options if o.id in reply.ticked]
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -73,6 +75,8 @@ def chat_terminal(
     bold = _BOLD_ANSI if colour else ("", "")
 
     def show(reply: Reply) -> None:
+        if reply.welcome:
+            out.write(to_plain(reply.welcome, bold) + "\n\n")
         if reply.notice:
             out.write(f"({reply.notice})\n\n")
         if reply.outcome is not None:
@@ -92,7 +96,7 @@ def chat_terminal(
             out.write(texts.PREVIEW_FINISHED + "\n")
         out.write("\n")
 
-    out.write(f"{engine.fill(engine.dialog.title)}\n{COMMANDS}\n\n")
+    out.write(f"{COMMANDS}\n\n")
     session, reply = engine.start()
     show(reply)
     session = engine.delivered(session, reply)  # printed: the question is on screen, as in Telegram

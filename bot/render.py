@@ -57,11 +57,12 @@ def render(reply: Reply) -> list[Message]:
     paragraphs = [to_html(block) for block in reply.blocks]
     if reply.notice:
         paragraphs.insert(0, f"<i>{html.escape(reply.notice, quote=False)}</i>")
-    texts = split_paragraphs(paragraphs)
+    welcome = [Message(to_html(reply.welcome))] if reply.welcome else []  # a message of its own
+    parts = split_paragraphs(paragraphs)
     if reply.teaching:
-        texts += split_paragraphs([to_html(block) for block in reply.teaching])
-    messages = [Message(text) for text in texts[:-1]]
-    messages.append(Message(texts[-1], buttons(reply)))
+        parts += split_paragraphs([to_html(block) for block in reply.teaching])
+    messages = [*welcome, *(Message(text) for text in parts[:-1])]
+    messages.append(Message(parts[-1], buttons(reply)))
     return messages
 
 

@@ -125,6 +125,9 @@ class JsonChat:
         return code, stderr
 
 
+WELCOME = "Example check (a format demo)\nThis is an example. It is not medical advice, and not a diagnosis."
+
+
 def test_chat_json_answers_each_line_at_once_with_one_json_object():
     chat = JsonChat("example")
     try:
@@ -135,6 +138,7 @@ def test_chat_json_answers_each_line_at_once_with_one_json_object():
             "options": ["Start", "Read about the format"],
             "outcome": None,
             "notice": None,
+            "welcome": "**Example check (a format demo)**\n" + WELCOME.split("\n", 1)[1],
         }
         assert chat.send("1")["step"] == "danger"
         assert chat.send("why") == {"step": "danger", "why": "Trouble breathing can be an emergency."}
@@ -164,15 +168,16 @@ def test_chat_in_the_terminal_numbers_the_options_and_understands_commands():
     result = run("chat", "example", stdin="1\nwhy\nback\nrestart\n2\nquit\n")
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == (
-        "Example check (a format demo)\n"
         "Type a number or the answer's words; also: back, restart, why, quit.\n\n"
+        f"{WELCOME}\n\n"
         "Hi! This short example shows how a check works. In an emergency, call 911.\n"
         "  1. Start\n  2. Read about the format\n\n"
         "> Do you have trouble breathing right now?\n  1. Yes\n  2. No\n\n"
         "> Trouble breathing can be an emergency.\n\n"
         "> Hi! This short example shows how a check works. In an emergency, call 911.\n"
         "  1. Start\n  2. Read about the format\n\n"
-        "> Hi! This short example shows how a check works. In an emergency, call 911.\n"
+        f"> {WELCOME}\n\n"  # restart: a new check, welcomed as the first one was
+        "Hi! This short example shows how a check works. In an emergency, call 911.\n"
         "  1. Start\n  2. Read about the format\n\n"
         "> Here is a topic, shown from a menu.\n\nAbout this example\n"
         "Topics hold the teaching text. Outcomes show the topics that match the answers.\n"

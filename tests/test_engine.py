@@ -326,3 +326,14 @@ def test_an_unclear_answer_to_a_longer_list_names_the_range() -> None:
         == "Sorry, I did not understand. Please type a number from 1 to 5, or the words of an answer."
     )
     assert unclear(1) == "Sorry, I did not understand. Please type 1, or the words of the answer."
+
+
+def test_a_new_check_starts_with_the_title_and_the_disclaimer_for_every_front_end(example):
+    """The engine's start reply carries the welcome, so Telegram, the terminal and scripts show the same."""
+    session, reply = example.start()
+    assert reply.welcome == (
+        "**Example check (a format demo)**\nThis is an example. It is not medical advice, and not a diagnosis."
+    )
+    assert example.restart()[1].welcome == reply.welcome
+    assert example.show(session)[1].welcome is None  # only a new check is welcomed
+    assert example.answer(session, "1")[1].welcome is None

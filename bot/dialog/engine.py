@@ -96,6 +96,7 @@ class Reply:
     ticked: tuple[str, ...] = ()  # the option ids ticked so far
     teaching: tuple[str, ...] = ()  # an outcome's topics, shown after the advice
     answered: tuple[Option, ...] = ()  # the option(s) this action answered with, for the front end
+    welcome: str | None = None  # a new check: the dialog's title and disclaimer, shown before all else
 
     @property
     def text(self) -> str:
@@ -166,8 +167,11 @@ class Engine:
     # The four things a patient can do.
 
     def start(self) -> tuple[Session, Reply]:
-        """A new conversation at the first question."""
-        return self._replayed(())
+        """A new conversation at the first question, after the title and the disclaimer: every front end
+        shows the same first screens."""
+        fresh, reply = self._replayed(())
+        welcome = f"**{self.fill(self.dialog.title)}**\n{self.fill(self.dialog.disclaimer)}"
+        return fresh, replace(reply, welcome=welcome)
 
     def choose(self, session: Session, step_id: str, option_id: str) -> tuple[Session, Reply]:
         """A tapped button; one from an earlier question moves nothing and says where we are.

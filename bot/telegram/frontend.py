@@ -251,12 +251,7 @@ class TelegramFrontEnd:
 
     async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int, update_id: int) -> None:
         reply = await self.conversations.start(chat, update_id=update_id)
-        engine = self.engine()
-        title, disclaimer = engine.fill(engine.dialog.title), engine.fill(engine.dialog.disclaimer)
-        welcome = f"<b>{html.escape(title)}</b>\n{to_html(disclaimer)}"
-        await self._clear_keyboard(context, chat)
-        await _say(context.bot, chat, welcome)
-        await self._send(context, chat, reply)
+        await self._send(context, chat, reply)  # the engine's start: title and disclaimer, then the question
 
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
