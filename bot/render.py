@@ -17,6 +17,7 @@ BACK = "!back"
 RESTART = "!restart"
 FORGET_YES = "!forget_yes"
 FORGET_NO = "!forget_no"
+SHOW = "!show"  # "No" to a "Did you mean ...?": the question again
 
 DONE_LABEL = texts.DONE_BUTTON
 
@@ -31,6 +32,9 @@ def tick_label(label: str, ticked: bool) -> str:
 def buttons(reply: Reply) -> Buttons:
     """The buttons that go with a reply (on its last message); a tick list's items show their ticks."""
     rows: list[tuple[tuple[str, str], ...]] = []
+    if reply.suggested is not None:  # "Did you mean ...?" answered by a tap, never picked for the patient
+        yes = (texts.yes_i_meant(reply.suggested.label), callback_data(reply.step, reply.suggested.id))
+        rows.append((yes, (texts.NO_BUTTON, SHOW)))
     for option in reply.options:
         label = tick_label(option.label, option.id in reply.ticked) if reply.many else option.label
         rows.append(((label, callback_data(reply.step, option.id)),))

@@ -90,6 +90,14 @@ def number_or_option(value: int, unit: str, holding: str, option: str) -> str:
 
 # Buttons beside the answers (Telegram), and the terminal preview's own lines.
 DONE_BUTTON = "Done ➡"
+NO_BUTTON = "No"
+
+
+def yes_i_meant(label: str) -> str:
+    """The Yes button of a "Did you mean ...?", naming the answer it gives."""
+    return f"Yes: {label}"
+
+
 BACK_BUTTON = "⬅ Back"
 CHANGE_BUTTON = "⬅ Change an answer"
 RESTART_BUTTON = "↻ Start again"

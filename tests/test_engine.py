@@ -332,7 +332,8 @@ def test_a_new_check_starts_with_the_title_and_the_disclaimer_for_every_front_en
     """The engine's start reply carries the welcome, so Telegram, the terminal and scripts show the same."""
     session, reply = example.start()
     assert reply.welcome == (
-        "**Example check (a format demo)**\nThis is an example. It is not medical advice, and not a diagnosis."
+        "**Example check (a format demo)**\n"
+        "This is an example. It is not medical advice, and not a diagnosis."
     )
     assert example.restart()[1].welcome == reply.welcome
     assert example.show(session)[1].welcome is None  # only a new check is welcomed

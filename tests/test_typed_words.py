@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from dialog_helpers import EXAMPLE, MINIMAL, TICKS, edit
+from dialog_helpers import DIALOGS, EXAMPLE, MINIMAL, TICKS, edit
 
 from bot.dialog.engine import ANSWER, UNCLEAR, Engine, Session
 from bot.dialog.loader import load_dialog, load_dialog_text
+from bot.render import SHOW, buttons
 
 NONE_OF_THESE = edit(
     MINIMAL,
@@ -81,3 +82,17 @@ def test_nothing_far_from_every_label_is_guessed(values):
     engine, session = _at_start(MINIMAL, values)
     assert engine.interpret(session, "stiff").command == UNCLEAR
     assert engine.interpret(session, "maybe").command == UNCLEAR
+
+
+def test_a_misspelling_is_offered_with_yes_and_no_buttons_never_picked(values):
+    """'strat the chek' at the welcome: 'Did you mean ...?' with a Yes button that answers with it, and No."""
+    engine = Engine(load_dialog(DIALOGS / "upper-back-pain.yaml"), values)
+    session, _ = engine.start()
+    after, reply = engine.answer(engine.delivered(session, engine.start()[1]), "strat the chek fr me")
+    assert after.answers == ()
+    assert reply.suggested is not None
+    assert reply.notice == f"Did you mean '{reply.suggested.label}'? If so, type 1."
+    yes, no = buttons(reply)[0]
+    assert (yes, no) == ((f"Yes: {reply.suggested.label}", f"welcome:{reply.suggested.id}"), ("No", SHOW))
+    moved, _ = engine.choose(after, "welcome", reply.suggested.id)
+    assert moved.answers == (("welcome", (reply.suggested.id,)),)

@@ -14,7 +14,7 @@ from typing import Any
 from transitions import EventData, Machine
 
 from bot import texts
-from bot.dialog.matching import control_word, explain, match_option, match_ticks, normalise
+from bot.dialog.matching import close_to, control_word, explain, match_option, match_ticks, normalise
 from bot.dialog.model import DONE, Dialog, Option, Step, StepKind, Urgency, exits, holds, route
 from bot.dialog.text import fill
 
@@ -68,6 +68,7 @@ class Understood:
     command: str
     ids: tuple[str, ...] = ()
     notice: str | None = None
+    suggested: Option | None = None  # a misspelt answer's likely option, offered with a Yes button
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Reply:
     teaching: tuple[str, ...] = ()  # an outcome's topics, shown after the advice
     answered: tuple[Option, ...] = ()  # the option(s) this action answered with, for the front end
     welcome: str | None = None  # a new check: the dialog's title and disclaimer, shown before all else
+    suggested: Option | None = None  # "Did you mean ...?": the option a Yes button would answer with
 
     @property
     def text(self) -> str:
@@ -222,9 +224,13 @@ class Engine:
         if chosen is not None:
             return Understood(ANSWER, chosen, notice)
         hint = texts.unclear_ticks(_none_number(step)) if step.many else texts.unclear(len(seen))
+        suggested = None
         if isinstance(typed, str):
             hint = explain(typed, seen) or hint
-        return Understood(UNCLEAR, notice=f"{notice} {hint}" if notice else hint)
+            close = None if step.many else close_to(typed, seen)
+            if close is not None and hint == texts.did_you_mean(seen[close - 1].label, close):
+                suggested = seen[close - 1]  # the hint offers it: a tap on Yes answers with it
+        return Understood(UNCLEAR, notice=f"{notice} {hint}" if notice else hint, suggested=suggested)
 
     def answer(self, session: Session, typed: str | Sequence[str]) -> tuple[Session, Reply]:
         """A typed text, read by `interpret` and acted on; `Reply.answered` says what it answered."""
@@ -243,7 +249,7 @@ class Engine:
             # The question is on screen already: say briefly what to type, with its buttons again. (Not
             # when its delivery is not known: after a lost reply the patient has never seen it.)
             reply = replace(reply, blocks=())
-        return current, reply
+        return current, replace(reply, suggested=understood.suggested)
 
     def back(self, session: Session) -> tuple[Session, Reply]:
         """Take back the last answer; back at a tick list shows its items ticked as they were."""

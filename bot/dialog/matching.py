@@ -131,14 +131,20 @@ def explain(typed: str, options: Sequence[Option]) -> str | None:
         meant = _meant(answer.lower(), options) if said in words else []
         if len(meant) > 1:
             return texts.could_mean(answer, [f"'{o.label}' ({number})" for number, o in meant])
+    number = close_to(said, options)
+    return None if number is None else texts.did_you_mean(options[number - 1].label, number)
+
+
+def close_to(typed: str, options: Sequence[Option]) -> int | None:
+    """The position (from 1) of the one label a misspelling is clearly close to, or None."""
+    said = normalise(typed)
     if len(said) < 4 or said.isdigit():
         return None
     labels = {number: normalise(o.label) for number, o in enumerate(options, start=1) if o.label}
     best = process.extract(said, labels, scorer=fuzz.ratio, limit=2)
     if not best or best[0][1] < _CLOSE or (len(best) > 1 and best[1][1] > best[0][1] - _MARGIN):
         return None
-    number = int(best[0][2])
-    return texts.did_you_mean(options[number - 1].label, number)
+    return int(best[0][2])
 
 
 _LIST_SEPARATORS = re.compile(r"\s*(?:[,;&+/]|\band\b)\s*|\s+", re.IGNORECASE)

@@ -293,6 +293,8 @@ class TelegramFrontEnd:
             reply = await self.conversations.back(chat.id, update_id=update_id)
         elif data == render.RESTART:
             reply = await self.conversations.start(chat.id, update_id=update_id)
+        elif data == render.SHOW:  # "No, I did not mean that": where the check is, nothing changed
+            reply = await self.conversations.current(chat.id)
         else:
             step_id, _, option_id = data.partition(":")
             reply, label = await self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)

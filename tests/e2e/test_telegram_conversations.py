@@ -239,8 +239,15 @@ async def test_a_misspelt_answer_is_asked_about_and_a_natural_no_is_understood(
     await eli.send("strat")
     asked = await eli.wait_for("Did you mean")
     assert asked.plain_text == "Did you mean 'Start'? If so, type 1."
-    assert asked.button_texts == ["Start", "Read about the format"]  # nothing picked
-    await eli.send("1")
+    assert asked.button_texts == ["Yes: Start", "No", "Start", "Read about the format"]  # nothing picked
+    await eli.tap("No")
+    again = await eli.wait_for(
+        lambda m: m.shows("Hi!") and m.button_texts == ["Start", "Read about the format"]
+    )
+    await eli.send("strat")
+    await eli.wait_for("Did you mean")
+    await eli.tap("Yes: Start")
     await eli.wait_for("trouble breathing")
+    assert again.plain_text.startswith("Hi!")
     await eli.send("nothing")
     await eli.wait_for("How long have you had it?")
