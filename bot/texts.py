@@ -83,9 +83,10 @@ def did_you_mean(label: str, number: int) -> str:
     return f"Did you mean '{label}'? If so, type {number}."
 
 
-def number_or_option(value: int, unit: str, holding: str, option: str) -> str:
+def number_or_option(value: int, unit: str, holding: str | None, option: str) -> str:
     """'2' at a duration question: 2 days, or the second answer? Asked, never guessed."""
-    return f"Did you mean {value} {unit} ('{holding}') or option {value} ('{option}')? Please tap the answer."
+    meant = f"{value} {unit} ('{holding}')" if holding else f"{value} {unit}"
+    return f"Did you mean {meant} or option {value} ('{option}')? Please tap the answer."
 
 
 # Buttons beside the answers (Telegram), and the terminal preview's own lines.

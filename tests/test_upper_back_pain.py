@@ -868,3 +868,46 @@ def test_the_clinical_notes_show_the_outcome_table_as_it_is() -> None:
             assert (
                 f"| {', '.join(topics)} | {describe(DIALOG, answers).replace('|', chr(92) + '|')} |" in notes
             )
+
+
+def _walk_to(engine: Engine, step: str):
+    """A session at `step`: aged 20 to 49, "None of these" at every tick list, a quiet answer elsewhere."""
+    session, _ = engine.start()
+    session, _ = engine.choose(session, "welcome", "start")
+    if step != "age":
+        session, _ = engine.choose(session, "age", "adult")
+    while session.step != step:
+        current = DIALOG.steps[session.step]
+        if current.many:
+            session, _ = engine.choose(session, current.id, next(o.id for o in current.options if o.none))
+            session, _ = engine.choose(session, current.id, DONE)
+        else:  # the first answer; at "how did it start", the last ("no clear reason")
+            option = current.options[-1 if current.id == "injury" else 0]
+            session, _ = engine.choose(session, current.id, option.id)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("typed", "step", "option"),
+    [
+        ("45", "age", "adult"),
+        ("im 45", "age", "adult"),
+        ("I'm 72", "age", "over_65"),
+        ("since yesterday", "how_long", "days"),
+        ("3 weeks", "how_long", "long"),
+        ("about a month", "how_long", "long"),
+    ],
+)
+def test_ages_and_durations_may_be_typed_as_patients_say_them(typed: str, step: str, option: str) -> None:
+    engine = new_engine()
+    moved, _ = engine.answer(_walk_to(engine, step), typed)
+    assert moved.answers[-1] == (step, (option,))
+
+
+def test_a_bare_number_at_the_duration_question_is_taken_only_when_it_cannot_mean_another_answer() -> None:
+    engine = new_engine()
+    session = _walk_to(engine, "how_long")
+    assert engine.answer(session, "2")[0].answers[-1] == ("how_long", ("days",))  # the same answer either way
+    moved, reply = engine.answer(session, "5")  # 5 days is option 3 or 4, not option 5 (over 14 days)
+    assert moved.answers == session.answers
+    assert reply.notice == "Did you mean 5 days or option 5 ('More than 14 days')? Please tap the answer."

@@ -77,11 +77,14 @@ def by_range(said: str, options: Sequence[Option]) -> Option | None:
     """The option whose range holds the quantity typed; None when none does, or the text is a bare
     number that could also be an option's number (`range_hint` then asks)."""
     found = _found(said, options)
-    if found is None or _ambiguous(found, options):
+    if found is None:
         return None
     value = found[0]
     holding = [o for o in options if o.range is not None and o.range[0] <= value <= o.range[1]]
-    return holding[0] if len(holding) == 1 else None
+    held = holding[0] if len(holding) == 1 else None
+    if _ambiguous(found, options) and held is not options[value - 1]:
+        return None  # "2": 2 days and option 2 are different answers; `range_hint` asks which
+    return held
 
 
 def range_hint(said: str, options: Sequence[Option]) -> str | None:
@@ -91,9 +94,11 @@ def range_hint(said: str, options: Sequence[Option]) -> str | None:
         return None
     value, unit = found[0], _unit(options)
     holding = next((o for o in options if o.range and o.range[0] <= value <= o.range[1]), None)
-    if holding is None:
-        return None
-    return texts.number_or_option(value, unit or "", holding.label, options[value - 1].label)
+    if holding is options[value - 1]:
+        return None  # the same answer either way: taken as it is
+    return texts.number_or_option(
+        value, unit or "", holding.label if holding else None, options[value - 1].label
+    )
 
 
 def _unit(options: Sequence[Option]) -> str | None:
