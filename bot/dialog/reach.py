@@ -97,6 +97,7 @@ class Space:
         # CUDD's own reordering spent 8 of 8.3 seconds on a 100-question dialog.
         self.bdd.configure(reordering=False)
         self._eq: dict[tuple[str, str], Function] = {}
+        self._order: dict[str, int] = {}
         # A "None of these" tick follows from the others (ticked exactly when nothing else is).
         self.derived = {
             f"t:{step.id}:{o.id}"
@@ -111,7 +112,9 @@ class Space:
 
     def order(self, name: str) -> int:
         """Where a variable stands in the order they were declared: questions in the order asked."""
-        return list(self._vars).index(name)
+        if len(self._order) != len(self._vars):
+            self._order = {n: i for i, n in enumerate(self._vars)}
+        return self._order[name]
 
     def bits_of(self, name: str, value: str) -> dict[str, bool]:
         var = self._vars[name]
