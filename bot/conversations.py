@@ -47,17 +47,24 @@ class Conversations:
         return reply, ", ".join(o.label for o in reply.answered) or None
 
     async def text(
-        self, chat_id: int, typed: str, *, update_id: int | None = None, message_id: int | None = None
+        self,
+        chat_id: int,
+        typed: str,
+        *,
+        update_id: int | None = None,
+        message_id: int | None = None,
+        sent_at: int | None = None,
     ) -> Reply:
         """A typed answer, or 'back' or 'restart' typed as words, as `Engine.interpret` reads it.
 
-        `message_id` (the typed message's) older than the question on screen means it was typed while an
-        earlier question was shown (answered meanwhile, e.g. by a tap): it is not used for this one.
+        A text typed before the question on screen was shown (its `message_id` older than that question's
+        message, or its date `sent_at` not after the edit that showed it) was meant for an earlier
+        question, answered meanwhile (e.g. by a tap): it is not used for this one.
         """
 
         def answer(engine: Engine, session: Session) -> tuple[Session, Reply]:
             shown = session.shown
-            if message_id is not None and shown is not None and message_id < (shown.message or 0):
+            if shown is not None and shown.typed_before(message_id, sent_at):
                 session, reply = engine.show(session)
                 return session, dataclasses.replace(reply, notice=TYPED_TOO_EARLY)
             return engine.answer(session, typed)  # the engine's one reading of typed words
@@ -71,15 +78,18 @@ class Conversations:
         """Where the chat stands, starting a conversation if there is none."""
         return await self._act(chat_id, lambda engine, session: engine.show(session))
 
-    async def delivered(self, chat_id: int, reply: Reply, message_id: int | None = None) -> None:
+    async def delivered(
+        self, chat_id: int, reply: Reply, message_id: int | None = None, at: int | None = None
+    ) -> None:
         """Record that `reply` reached the patient: typed answers now mean its question. Kept in the
-        session's row, so it holds across kill -9 and for every instance sharing the store."""
+        session's row, so it holds across kill -9 and for every instance sharing the store. `at`: when
+        the message `message_id` was edited to show it (an edit gets no new message id)."""
         engine = self._engine()
 
         def bind(session: Session | None) -> tuple[Session, None]:
             if session is None or session == UNREADABLE or session.dialog_id != engine.dialog.id:
                 return session or UNREADABLE, None
-            return engine.delivered(session, reply, message_id), None
+            return engine.delivered(session, reply, message_id, at), None
 
         session = await self._store.load(chat_id)
         if session is not None and session.dialog_id == engine.dialog.id:

@@ -10,7 +10,7 @@ from bot import texts
 from bot.dialog.checks import MAX_MESSAGE_CHARS, callback_data
 from bot.dialog.engine import Reply
 from bot.dialog.model import DONE
-from bot.dialog.text import telegram_length, to_html
+from bot.dialog.text import telegram_length, to_html, to_plain
 
 # Control buttons start with '!', which no step id can, so they never clash with answers.
 BACK = "!back"
@@ -56,18 +56,61 @@ class Message:
 def render(reply: Reply) -> list[Message]:
     """Paragraphs joined into as few messages as fit; buttons go on the last one.
 
-    An outcome's advice is a message of its own, and its teaching text follows in the next ones.
+    A question is a card: the dialog's title and disclaimer, the answers so far, then the question, in one
+    message that the next tapped answer replaces (one Bot API call per tap). An outcome's advice is a
+    message of its own, so that it notifies and stays, and its teaching text follows in the next ones.
+    A short hint (the question is on screen just above) is the hint alone, with the buttons.
     """
-    paragraphs = [to_html(block) for block in reply.blocks]
-    if reply.notice:
-        paragraphs.insert(0, f"<i>{html.escape(reply.notice, quote=False)}</i>")
-    welcome = [Message(to_html(reply.welcome))] if reply.welcome else []  # a message of its own
-    parts = split_paragraphs(paragraphs)
-    if reply.teaching:
-        parts += split_paragraphs([to_html(block) for block in reply.teaching])
-    messages = [*welcome, *(Message(text) for text in parts[:-1])]
+    notice = [f"<i>{html.escape(reply.notice, quote=False)}</i>"] if reply.notice else []
+    paragraphs = [*notice, *(to_html(block) for block in reply.blocks)]
+    if reply.ended:
+        parts = split_paragraphs(paragraphs)
+        if reply.teaching:
+            parts += split_paragraphs([to_html(block) for block in reply.teaching])
+    elif is_card(reply):
+        parts = split_paragraphs(_card(reply, paragraphs, texts.ANSWERS_SO_FAR))
+    else:
+        parts = split_paragraphs(paragraphs)
+    messages = [Message(text) for text in parts[:-1]]
     messages.append(Message(parts[-1], buttons(reply)))
     return messages
+
+
+def is_card(reply: Reply) -> bool:
+    """A question shown with its words (not an outcome, nor a short hint below the question)."""
+    return not reply.ended and bool(reply.blocks)
+
+
+def record(reply: Reply) -> str:
+    """A card's last form once the check has ended: the title and disclaimer and every answer given, kept
+    in the chat above the advice."""
+    return "\n\n".join(_card(reply, [], texts.YOUR_ANSWERS))
+
+
+def _card(reply: Reply, rest: list[str], title: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """The heading, the answers so far (the latest that fit beside `rest` in one message), then `rest`."""
+    heading = [to_html(reply.heading)] if reply.heading else []
+    room = limit - sum(telegram_length(p) + 2 for p in (*heading, *rest)) - telegram_length(title)
+    lines: list[str] = []
+    for question, labels in reversed(reply.answers_so_far):
+        line = (
+            f"✓ {html.escape(short_question(question), quote=False)} <b>{html.escape(', '.join(labels))}</b>"
+        )
+        room -= telegram_length(line) + 1
+        if room < len(texts.earlier_answers(999)) + 1:
+            lines.append(texts.earlier_answers(len(reply.answers_so_far) - len(lines)))
+            break
+        lines.append(line)
+    summary = ["\n".join([f"<i>{title}</i>", *reversed(lines)])] if lines else []
+    return [*heading, *summary, *rest]
+
+
+def short_question(text: str, limit: int = 90) -> str:
+    """A question as one line of the answers so far: its first sentence that asks, in plain words."""
+    plain = " ".join(to_plain(text).split())
+    end = plain.find("?")
+    short = plain[: end + 1] if end >= 0 else plain
+    return short if len(short) <= limit else short[: limit - 1].rstrip() + "…"
 
 
 def split_paragraphs(paragraphs: list[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
@@ -124,8 +167,3 @@ def _prefix(text: str, limit: int) -> str:
         if units > limit:
             return text[:end]
     return text
-
-
-def answered(question_html: str, label: str) -> str:
-    """The question as it stays in the chat once answered, with the answer under it."""
-    return f"{question_html}\n\n<i>Your answer: {html.escape(label, quote=False)}</i>"

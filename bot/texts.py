@@ -102,6 +102,15 @@ def yes_i_meant(label: str) -> str:
 BACK_BUTTON = "⬅ Back"
 CHANGE_BUTTON = "⬅ Change an answer"
 RESTART_BUTTON = "↻ Start again"
+ANSWERS_SO_FAR = "Your answers so far:"  # above the question, on the card that each answer replaces
+YOUR_ANSWERS = "Your answers:"  # the card once the check has ended, above the advice
+
+
+def earlier_answers(count: int) -> str:
+    """Where the answers so far are too many for one message: the oldest are left out."""
+    return f"... and {count} earlier {'answer' if count == 1 else 'answers'}"
+
+
 PREVIEW_COMMANDS = "Type a number or the answer's words; also: back, restart, why, quit."
 PREVIEW_SECOND_MESSAGE = "  (then, in a second message:)"
 PREVIEW_TICK_HINT = "(Tick all that apply: type their numbers, e.g. 1 3, or none.)"

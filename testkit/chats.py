@@ -105,6 +105,7 @@ class Chat:
         self.actions: list[str] = []
         self.changed = Signal()
         self._by_id: dict[int, ChatMessage] = {}
+        self._ahead = 0  # seconds this chat's clock is ahead of the machine's: see `read_what_is_shown`
 
     def add(self, sender: JsonDict, *, from_bot: bool, **content: Any) -> ChatMessage:
         """Append a message with the next id (ids count per chat, as in private chats)."""
@@ -113,7 +114,7 @@ class Chat:
             message_id=len(self.messages) + 1,
             sender=sender,
             from_bot=from_bot,
-            date=int(time.time()),
+            date=self.now(),
             **content,
         )
         self.messages.append(message)
@@ -121,6 +122,18 @@ class Chat:
         if from_bot:
             self._event("sent", message)
         return message
+
+    def now(self) -> int:
+        """Telegram's clock for this chat: whole Unix seconds."""
+        return int(time.time()) + self._ahead
+
+    def read_what_is_shown(self) -> None:
+        """Let a second pass after the bot's last send or edit, as a person reads before typing: a text
+        dated the same second as an edit may have been typed before it was seen. The clock jumps ahead
+        instead of the test sleeping."""
+        shown = [m.edit_date or m.date for m in self.messages if m.from_bot]
+        if shown and self.now() <= max(shown):
+            self._ahead += max(shown) + 1 - self.now()
 
     def get(self, message_id: int) -> ChatMessage | None:
         return self._by_id.get(message_id)
@@ -150,7 +163,7 @@ class Chat:
         message.plain_text = plain_text
         message.entities = entities or []
         message.reply_markup = reply_markup
-        message.edit_date = int(time.time())
+        message.edit_date = self.now()
         if message.from_bot:
             self._event("edited", message)
 

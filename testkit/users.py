@@ -42,6 +42,20 @@ class Inbox:
         messages = self.messages
         return messages[-1] if messages else None
 
+    def screens(self) -> list[str]:
+        """What the bot showed here, in order, as plain text: each message sent, and each edit that
+        changed its words (one that changed only the buttons shows nothing new)."""
+        versions: dict[int, int] = {}
+        shown: list[str] = []
+        for event in self.chat.events:
+            message = event.message
+            index = versions.get(message.message_id, 0)
+            versions[message.message_id] = index + 1
+            text = [*(v.plain_text for v in message.edits), message.plain_text][index] or ""
+            if event.kind == "sent" or text != _previous(message, index):
+                shown.append(text)
+        return shown
+
     def skip(self) -> None:
         """Mark everything so far as read."""
         self._seen = len(self.chat.events)
@@ -143,8 +157,16 @@ class ScriptedUser(Inbox):
     def id(self) -> int:
         return int(self.json["id"])
 
-    async def send(self, text: str, *, chat: ScriptedGroup | None = None) -> ChatMessage:
-        """A text message; commands in it get `bot_command` entities, as Telegram adds them."""
+    async def send(
+        self, text: str, *, chat: ScriptedGroup | None = None, unread: bool = False
+    ) -> ChatMessage:
+        """A text message; commands in it get `bot_command` entities, as Telegram adds them.
+
+        It is typed after reading what the bot showed (dated at least a second after its last send or
+        edit), unless `unread`: typed at once, as by someone who did not wait for the screen to change.
+        """
+        if not unread:
+            (self.chat if chat is None else chat.chat).read_what_is_shown()
         return self._post(chat, text=text, plain_text=text, entities=_command_entities(text))
 
     async def send_command(self, command: str, *, chat: ScriptedGroup | None = None) -> ChatMessage:
@@ -245,6 +267,11 @@ class ScriptedUser(Inbox):
     def _file_ids(self) -> tuple[str, str]:
         self._files += 1
         return f"file-{self.id}-{self._files}", f"unique-{self.id}-{self._files}"
+
+
+def _previous(message: ChatMessage, index: int) -> str:
+    """The words of `message` before its edit number `index`."""
+    return message.edits[index - 1].plain_text or "" if index > 0 else ""
 
 
 def _command_entities(text: str) -> list[JsonDict]:

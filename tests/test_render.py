@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.dialog.engine import Outcome, Reply
 from bot.dialog.model import Option, Urgency
 from bot.dialog.text import telegram_length, to_html
-from bot.render import BACK, RESTART, answered, fit_lines, render, split_paragraphs
+from bot.render import BACK, RESTART, fit_lines, record, render, short_question, split_paragraphs
 
 
 def _option(option_id: str, label: str) -> Option:
@@ -84,10 +84,56 @@ def test_a_paragraph_longer_than_the_limit_is_still_cut_to_fit() -> None:
     assert [len(p) for p in parts] == [4096, 4096, 808]
 
 
-def test_an_answered_question_shows_the_answer_given() -> None:
-    assert (
-        answered("Is it <b>bad</b>?", "Yes & no") == "Is it <b>bad</b>?\n\n<i>Your answer: Yes &amp; no</i>"
+def test_a_question_is_a_card_under_the_title_and_disclaimer_with_the_answers_so_far() -> None:
+    reply = _reply(
+        ("How long has it lasted?",),
+        heading="**Back check**\nNot a diagnosis. In an emergency, call 911.",
+        answers_so_far=(("How old are you? If pregnant, choose the last.", ("20 to 49",)),),
+        notice="Things changed.",
     )
+    [card] = render(reply)
+    assert card.html == (
+        "<b>Back check</b>\nNot a diagnosis. In an emergency, call 911.\n\n"
+        "<i>Your answers so far:</i>\n✓ How old are you? <b>20 to 49</b>\n\n"
+        "<i>Things changed.</i>\n\nHow long has it lasted?"
+    )
+    assert card.buttons == ((("Yes", "q:yes"),), (("No", "q:no"),))
+
+
+def test_answers_that_do_not_fit_on_the_card_leave_out_the_oldest_and_say_how_many() -> None:
+    many = tuple((f"Question {n} " + "word " * 30 + "?", (f"Answer {n}",)) for n in range(200))
+    [card] = render(_reply(("Last question?",), heading="**Check**", answers_so_far=many))
+    assert telegram_length(card.html) <= 4096
+    shown = card.html.count("✓ ")
+    assert 10 < shown < 200
+    assert f"... and {200 - shown} earlier answers" in card.html
+    assert "Answer 199" in card.html
+    assert "Answer 0<" not in card.html
+    assert card.html.endswith("Last question?")
+
+
+def test_once_the_check_ends_the_card_keeps_every_answer_given() -> None:
+    outcome = Outcome(Urgency.SOON, (), ())
+    reply = _reply(
+        ("Book.",),
+        options=(),
+        outcome=outcome,
+        heading="**Check**",
+        answers_so_far=(("Age?", ("20 to 49",)), ("Which apply?", ("Fever", "Weak legs"))),
+    )
+    assert record(reply) == (
+        "<b>Check</b>\n\n<i>Your answers:</i>\n✓ Age? <b>20 to 49</b>\n✓ Which apply? <b>Fever, Weak legs</b>"
+    )
+    advice = render(reply)[0]
+    assert advice.html == "Book."  # the advice message itself is the advice alone
+
+
+def test_a_question_on_the_card_is_its_first_sentence_that_asks_in_plain_words() -> None:
+    assert short_question("Do **you** have any of these now? Tick all that apply.") == (
+        "Do you have any of these now?"
+    )
+    assert short_question("Read [this](https://a.example) first") == "Read this (https://a.example) first"
+    assert short_question("word " * 40 + "?").endswith("…")
 
 
 def test_messages_are_split_by_what_telegram_counts_utf16_code_units_of_the_text() -> None:

@@ -35,13 +35,23 @@ class Shown:
     """The question last delivered to the patient: a typed number means a position in THIS list.
 
     `message` is the front end's id of the message showing it (Telegram's ids grow in a chat), so that a
-    text typed before it was on screen is known as such.
+    text typed before it was on screen is known as such; `at` is when (Unix seconds, Telegram's clock) a
+    message that showed an earlier question was edited to show this one, since an edit gets no new id.
     """
 
     step: str
     version: str
     options: tuple[str, ...]  # option ids, in the order shown
     message: int | None = None
+    at: int | None = None
+
+    def typed_before(self, message: int | None, sent_at: int | None) -> bool:
+        """Whether a text (its message id and date) was typed before this question was on screen. A
+        text of the same second as the edit counts as before: Telegram's dates are whole seconds, and a
+        question is not read and answered within one."""
+        if message is not None and self.message is not None and message < self.message:
+            return True
+        return self.at is not None and sent_at is not None and sent_at <= self.at
 
 
 @dataclass(frozen=True)
@@ -97,8 +107,16 @@ class Reply:
     ticked: tuple[str, ...] = ()  # the option ids ticked so far
     teaching: tuple[str, ...] = ()  # an outcome's topics, shown after the advice
     answered: tuple[Option, ...] = ()  # the option(s) this action answered with, for the front end
-    welcome: str | None = None  # a new check: the dialog's title and disclaimer, shown before all else
     suggested: Option | None = None  # "Did you mean ...?": the option a Yes button would answer with
+    heading: str = ""  # the dialog's title and disclaimer, which every question's screen carries
+    new_check: bool = False  # the first screen of a check: welcomed with the heading before all else
+    # The questions answered so far (the text of each, in dialog markup) and the labels of each answer.
+    answers_so_far: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def welcome(self) -> str | None:
+        """The title and disclaimer, on a new check's first screen only."""
+        return self.heading if self.new_check else None
 
     @property
     def text(self) -> str:
@@ -165,6 +183,7 @@ class Engine:
                 else:
                     self._machine.add_transition(_answer_trigger(way.option.id), step.id, way.target)
         self._options = {(s.id, o.id): o for s in dialog.steps.values() for o in s.options}
+        self._heading = f"**{self.fill(dialog.title)}**\n{self.fill(dialog.disclaimer)}"
 
     # The four things a patient can do.
 
@@ -172,8 +191,7 @@ class Engine:
         """A new conversation at the first question, after the title and the disclaimer: every front end
         shows the same first screens."""
         fresh, reply = self._replayed(())
-        welcome = f"**{self.fill(self.dialog.title)}**\n{self.fill(self.dialog.disclaimer)}"
-        return fresh, replace(reply, welcome=welcome)
+        return fresh, replace(reply, new_check=True)
 
     def choose(self, session: Session, step_id: str, option_id: str) -> tuple[Session, Reply]:
         """A tapped button; one from an earlier question moves nothing and says where we are.
@@ -272,15 +290,18 @@ class Engine:
         session, notice = self._current(session)
         return session, self._reply(session, notice)
 
-    def delivered(self, session: Session, reply: Reply, message: int | None = None) -> Session:
+    def delivered(
+        self, session: Session, reply: Reply, message: int | None = None, at: int | None = None
+    ) -> Session:
         """The session once `reply` reached the patient: its question is the one typed answers mean.
 
+        `at`: the reply replaced an earlier question in the same message, at that time (see `Shown`).
         A reply of another step or version than the session's (it moved on meanwhile) binds nothing.
         """
         if session.version != self.dialog.version or session.step != reply.step:
             return session
         options = tuple(o.id for o in reply.options)
-        return replace(session, shown=Shown(reply.step, self.dialog.version, options, message))
+        return replace(session, shown=Shown(reply.step, self.dialog.version, options, message, at))
 
     # Internals.
 
@@ -405,6 +426,18 @@ class Engine:
             many=step.many,
             ticked=session.ticked,
             teaching=teaching,
+            heading=self._heading,
+            answers_so_far=self._answers_so_far(session.answers),
+        )
+
+    def _answers_so_far(self, answers: tuple[Answer, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The questions asked and what was answered, for a screen that keeps them in sight (not the
+        buttons of a 'say' step, such as "Start the check")."""
+        steps = self.dialog.steps
+        return tuple(
+            (self.fill(steps[step_id].text), tuple(self._options[step_id, i].label for i in ids))
+            for step_id, ids in answers
+            if steps[step_id].kind is StepKind.ASK
         )
 
     def _topic_block(self, topic_id: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeGuard, TypeVar
 
 from bot.dialog.engine import Answer, Session, Shown
 
@@ -94,12 +94,15 @@ def encode_answers(session: Session) -> str:
         return json.dumps(answers, separators=(",", ":"))
     data: dict[str, object] = {"answers": answers, "ticked": list(session.ticked)}
     if (shown := session.shown) is not None:
-        data["shown"] = {
+        on_screen: dict[str, object] = {
             "step": shown.step,
             "version": shown.version,
             "options": list(shown.options),
             "message": shown.message,
         }
+        if shown.at is not None:  # shown by an edit: when, on Telegram's clock
+            on_screen["at"] = shown.at
+        data["shown"] = on_screen
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -130,7 +133,11 @@ def decode_session(dialog_id: object, version: object, answers: object, step: ob
 
 
 def _decode_shown(data: dict[str, object]) -> Shown:
-    options, message = data["options"], data["message"]
-    if not isinstance(options, list) or not (message is None or isinstance(message, int)):
+    options, message, at = data["options"], data["message"], data.get("at")
+    if not isinstance(options, list) or not _id_or_none(message) or not _id_or_none(at):
         raise TypeError("shown")
-    return Shown(str(data["step"]), str(data["version"]), tuple(str(o) for o in options), message)
+    return Shown(str(data["step"]), str(data["version"]), tuple(str(o) for o in options), message, at)
+
+
+def _id_or_none(value: object) -> TypeGuard[int | None]:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))

@@ -15,7 +15,7 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -27,7 +27,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -78,8 +78,11 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None
 NON_ANSWERS = 3  # replies to things in a row that are not answers (stickers ...); then quiet until one is
 
 
-class RecentChats(OrderedDict[int, int]):
-    """A message id per chat, for the most recent chats only, so memory stays bounded.
+_Kept = TypeVar("_Kept")
+
+
+class RecentChats(OrderedDict[int, _Kept]):
+    """A value per chat (e.g. a message id), for the most recent chats only, so memory stays bounded.
 
     Forgetting an old chat only means its last keyboard is not cleared; the engine still explains
     a stale button.
@@ -89,8 +92,8 @@ class RecentChats(OrderedDict[int, int]):
         super().__init__()
         self.limit = limit
 
-    def __setitem__(self, chat: int, message_id: int) -> None:
-        super().__setitem__(chat, message_id)
+    def __setitem__(self, chat: int, value: _Kept) -> None:
+        super().__setitem__(chat, value)
         self.move_to_end(chat)
         if len(self) > self.limit:
             self.popitem(last=False)
@@ -108,13 +111,17 @@ class TelegramFrontEnd:
         self._stop_watching = asyncio.Event()
         self._bot: Bot | None = None
         # The message that still shows answer buttons, per chat, so a typed answer can clear them.
-        self._open_keyboard: RecentChats = RecentChats()
+        self._open_keyboard: RecentChats[int] = RecentChats()
         # How many things in a row each chat sent that are not answers (stickers, unknown commands ...).
-        self._non_answers: RecentChats = RecentChats()
+        self._non_answers: RecentChats[int] = RecentChats()
         # The last message given its last form (answered, or its buttons taken off), not to edit it again.
-        self._final: RecentChats = RecentChats()
+        self._final: RecentChats[int] = RecentChats()
+        # What each chat's card shows (message id, and a hash of its text and buttons), not to send an edit
+        # that changes nothing (Telegram refuses it: "message is not modified").
+        self._card: RecentChats[tuple[int, int]] = RecentChats()
         self._salt = hashlib.sha256((config.token or "").encode()).digest()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._calls: set[asyncio.Task[None]] = set()  # Bot API calls not awaited (answering a tap)
 
     def build(self, request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
         """The Application; `request` replaces the HTTP transport (tests run the bot in process)."""
@@ -206,6 +213,8 @@ class TelegramFrontEnd:
 
     async def _post_stop(self, app: Application) -> None:  # type: ignore[type-arg]
         self._stop_watching.set()
+        if self._calls:  # taps still being answered
+            await asyncio.wait(self._calls, timeout=5)
         if self._tasks:
             # Let them end before the loop closes: watchfiles' worker thread ends with its task, and a
             # thread left waiting keeps the process from exiting after SIGTERM.
@@ -245,13 +254,13 @@ class TelegramFrontEnd:
     # Patient actions.
 
     async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/start and /restart: a short welcome with the disclaimer, then the first question."""
+        """/start and /restart: the first question, on a card headed by the title and the disclaimer."""
         chat = _chat_id(update)
         await self._welcome(context, chat, update.update_id)
 
     async def _welcome(self, context: ContextTypes.DEFAULT_TYPE, chat: int, update_id: int) -> None:
         reply = await self.conversations.start(chat, update_id=update_id)
-        await self._send(context, chat, reply)  # the engine's start: title and disclaimer, then the question
+        await self._send(context, chat, reply)
 
     async def _back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
@@ -268,13 +277,15 @@ class TelegramFrontEnd:
         # Resolved against the question stored as on screen, not the one the session is at (the reply
         # with that one may never have arrived), nor one shown after this text was typed.
         message_id = message.message_id if message is not None else None
+        sent_at = int(message.date.timestamp()) if message is not None else None
         reply = await self.conversations.text(
-            chat, text or "", update_id=update.update_id, message_id=message_id
+            chat, text or "", update_id=update.update_id, message_id=message_id, sent_at=sent_at
         )
         await self._send(context, chat, reply)
 
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A tapped button. Every callback query is answered, or the button spins for a while."""
+        """A tapped button. Every callback query is answered, or the button spins for a while; the answer
+        is not awaited, so that the next question is the one round trip the patient waits for."""
         query = update.callback_query
         if query is None:
             return
@@ -284,32 +295,41 @@ class TelegramFrontEnd:
             await _answer(query, None if chat is None else GROUP)
             return
         data = query.data or ""
-        await _answer(query)
+        self._soon(_answer(query))
         if data in (render.FORGET_YES, render.FORGET_NO):
             await self._forget_answer(context, chat.id, query.message, data == render.FORGET_YES)
             return
-        label, update_id = None, update.update_id
-        if data == render.BACK:
-            reply = await self.conversations.back(chat.id, update_id=update_id)
-        elif data == render.RESTART:
-            reply = await self.conversations.start(chat.id, update_id=update_id)
-        elif data == render.SHOW:  # "No, I did not mean that": where the check is, nothing changed
-            reply = await self.conversations.current(chat.id)
-        else:
-            step_id, _, option_id = data.partition(":")
-            reply, label = await self.conversations.choose(chat.id, step_id, option_id, update_id=update_id)
+        reply = await self._tapped(chat.id, data, update.update_id)
         message = query.message if isinstance(query.message, Message) else None
-        if message is not None and _is_toggle(reply, data):
+        if message is not None and chat.id not in self._card and _shows_a_question(message):
+            # Not known here (the bot restarted, or another instance showed it): the tapped card is current.
+            self._card[chat.id] = (message.message_id, 0)
+        if message is None:  # too old for Telegram to say which message it was: a new one
+            await self._send(context, chat.id, reply)
+        elif _is_toggle(reply, data):
             # A tick in a tick list: the same question stays, with the item's box ticked or cleared.
             await self._edit_buttons(context, chat.id, message.message_id, render.buttons(reply))
-            return
-        if message is not None:
-            # Keep the question readable in the chat, with the answer given, without buttons.
-            text = render.answered(message.text_html, label) if label else None
-            await self._edit(context, chat.id, message.message_id, text)
-            if self._open_keyboard.get(chat.id) == message.message_id:
-                del self._open_keyboard[chat.id]
-        await self._send(context, chat.id, reply)
+        elif not _shows_a_question(message):
+            # "Change an answer" or "Start again" under the advice: the advice stays, without buttons.
+            await self._edit(context, chat.id, message.message_id, None)
+            await self._send(context, chat.id, reply)
+        elif not await self._replace(context, chat.id, message, reply):
+            # An outcome, a card above the current one, or a reply too long for one message: new messages
+            # (the advice notifies, and stays), and the current card keeps every answer given.
+            if self._card.get(chat.id, (None, 0))[0] != message.message_id:
+                await self._edit(context, chat.id, message.message_id, None)
+            await self._send(context, chat.id, reply)
+
+    async def _tapped(self, chat: int, data: str, update_id: int) -> Reply:
+        """What a button does: go back, start again, show the question again, or answer it."""
+        if data == render.BACK:
+            return await self.conversations.back(chat, update_id=update_id)
+        if data == render.RESTART:
+            return await self.conversations.start(chat, update_id=update_id)
+        if data == render.SHOW:  # "No, I did not mean that": where the check is, nothing changed
+            return await self.conversations.current(chat)
+        step_id, _, option_id = data.partition(":")
+        return (await self.conversations.choose(chat, step_id, option_id, update_id=update_id))[0]
 
     async def _why(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = _chat_id(update)
@@ -405,31 +425,82 @@ class TelegramFrontEnd:
     # Sending.
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
-        """Show where the chat stands; the buttons of the message before come off first."""
+        """Show where the chat stands in new messages; the buttons of the message before come off first."""
         self._non_answers.pop(chat, None)
-        await self._clear_keyboard(context, chat)
-        messages = render.render(reply)
-        if len(messages) > 1 or reply.ended:
-            try:
-                await context.bot.send_chat_action(chat, ChatAction.TYPING)
-            except TelegramError as error:  # "typing..." is a courtesy; the reply matters
-                log.info("chat action skipped: %s", type(error).__name__)
+        await self._clear_keyboard(context, chat, reply)
         last: int | None = None
-        for message in messages:
+        for message in render.render(reply):
             sent = await _say(context.bot, chat, message.html, reply_markup=_keyboard(message.buttons))
             if message.buttons:
                 self._open_keyboard[chat] = sent.message_id
+                if render.is_card(reply):
+                    self._card[chat] = (sent.message_id, hash(message))
             last = sent.message_id
+        await self._delivered(chat, reply, last)
+
+    async def _replace(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, card: Message, reply: Reply
+    ) -> bool:
+        """Show a question in place of the one tapped (one call, the chat does not scroll); False when it
+        cannot be: an outcome, or a reply longer than one message."""
+        messages = render.render(reply)
+        current = self._card.get(chat)
+        if reply.ended or len(messages) > 1 or (current is not None and current[0] != card.message_id):
+            return False  # (a card above the current one: the current question comes below, new)
+        self._non_answers.pop(chat, None)
+        if self._open_keyboard.get(chat) != card.message_id:
+            await self._clear_keyboard(context, chat)  # e.g. a hint below the card: one set of buttons
+        (message,) = messages
+        shows = (card.message_id, hash(message))
+        if self._card.get(chat) == shows:  # the same tap twice, or a stale one: the card shows this already
+            return True
+        try:
+            edited = await context.bot.edit_message_text(
+                message.html,
+                chat,
+                card.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(message.buttons),
+            )
+        except BadRequest as error:
+            if "not modified" in str(error).lower():  # the same tap twice: it shows this already
+                return True
+            log.info("edit in place refused (%s); sending instead", type(error).__name__)
+            await self._send(context, chat, reply)
+            return True
+        self._open_keyboard[chat] = card.message_id
+        self._card[chat] = shows
+        self._final.pop(chat, None)
+        when = edited.edit_date if isinstance(edited, Message) else None
+        await self._delivered(chat, reply, card.message_id, int(when.timestamp()) if when else None)
+        return True
+
+    async def _delivered(
+        self, chat: int, reply: Reply, message_id: int | None, at: int | None = None
+    ) -> None:
         log.info("user=%s step=%s", self._user_hash_of(chat), reply.step)
         try:
-            await self.conversations.delivered(chat, reply, last)
+            await self.conversations.delivered(chat, reply, message_id, at)
         except StoreUnavailableError as error:
             # The reply is out; until this is recorded, a typed answer shows this question again first.
             log.warning("user=%s: could not record the question shown (%s)", self._user_hash_of(chat), error)
 
-    async def _clear_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> None:
-        """Take the buttons off the previous question, so only the current one can be tapped."""
+    def _soon(self, call: Coroutine[Any, Any, None]) -> None:
+        """A call whose result nobody waits for; kept referenced until done (asyncio holds tasks weakly)."""
+        task = asyncio.get_running_loop().create_task(call)
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    async def _clear_keyboard(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply | None = None
+    ) -> None:
+        """Take the buttons off the previous question, so only the current one can be tapped; before the
+        advice, the card keeps every answer given, in place of its question."""
         message_id = self._open_keyboard.pop(chat, None)
+        if reply is not None and reply.ended and (card := self._card.pop(chat, None)) is not None:
+            await self._edit(context, chat, card[0], render.record(reply))
+            if message_id == card[0]:
+                return
         if message_id is not None:
             await self._edit(context, chat, message_id, None)
 
@@ -507,6 +578,13 @@ def _is_toggle(reply: Reply, data: str) -> bool:
     """Whether a tap ticked or unticked an item of the tick list still on screen (nothing to send)."""
     step_id, _, option_id = data.partition(":")
     return reply.many and reply.step == step_id and option_id != DONE and reply.notice is None
+
+
+def _shows_a_question(message: Message) -> bool:
+    """Whether a message is a question's card (its buttons answer), not the advice or a notice."""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    return any(not str(b.callback_data or "!").startswith("!") for row in rows for b in row)
 
 
 def _keyboard(buttons: render.Buttons) -> InlineKeyboardMarkup | None:

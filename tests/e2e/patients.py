@@ -26,8 +26,9 @@ class Script:
     teaching: str | None = "About this example"  # how the outcome's second message (its topics) begins
 
     def label_for(self, message: ChatMessage) -> str | None:
-        """The button this patient taps on `message`, if it shows one of their questions."""
-        return next((label for words, label in self.answers if message.shows(words)), None)
+        """The button this patient taps on `message`, if it asks one of their questions."""
+        asked = asking(message.plain_text)
+        return next((label for words, label in self.answers if words in asked), None)
 
     def expected_answers(self) -> list[list[str]]:
         """The (step, option) pairs the store must hold once the patient is done, from the engine itself."""
@@ -87,6 +88,12 @@ def stored_answers(database: Path, chat_id: int) -> list[list[str]] | None:
     return data["answers"] if isinstance(data, dict) else data  # with ticks or the question on screen
 
 
+def asking(text: str | None) -> str:
+    """The words of a message without the answers so far that a question's card shows above it."""
+    paragraphs = (text or "").split("\n\n")
+    return "\n\n".join(p for p in paragraphs if not p.startswith("Your answers"))
+
+
 def sent_texts(user: ScriptedUser) -> list[str]:
     """What the bot sent to the user, as the user sees it now (edits applied)."""
     return [message.plain_text or "" for message in user.messages]
@@ -100,7 +107,7 @@ async def persevere(user: ScriptedUser, script: Script, patience: float, *, typi
     "?" (which never answers a question), or /start if the bot never answered at all.
     """
     nudges = 0
-    answered: set[int] = set()  # questions answered once; a second answer there would be a nudge
+    answered: set[tuple[int, str]] = set()  # questions answered once; again there would be a nudge
     await user.send("/start")
     while True:
         messages = user.messages
@@ -116,8 +123,9 @@ async def persevere(user: ScriptedUser, script: Script, patience: float, *, typi
             meant = script.label_for(asked) if asked is not None else None
             label = meant if meant in current.button_texts else None
         seen = len(user.chat.events)
-        if current is not None and label is not None and current.message_id not in answered:
-            answered.add(current.message_id)
+        on_screen = (current.message_id, asking(current.plain_text)) if current is not None else None
+        if on_screen is not None and label is not None and on_screen not in answered:
+            answered.add(on_screen)
             await (user.send(label) if typing else user.tap(label, message=current))
         if await wait_until(lambda n=seen: len(user.chat.events) > n or None, user.chat.changed, patience):
             continue

@@ -196,8 +196,7 @@ async def test_a_hundred_stickers_get_three_replies_not_a_hundred(
         while server.updates.pending:
             await server.call_arrived.wait(0.5)
     await ann.send("start")
-    await ann.wait_for("Example check")  # a text is answered as usual
+    await ann.wait_for("Hi!")  # a text is answered as usual
     assert sum(m.shows("I can only read text") for m in ann.messages) == 3
-    await ann.wait_for("Hi!")
     await ann.send_sticker()  # after an answer, a sticker is answered again
     await ann.wait_for("I can only read text")

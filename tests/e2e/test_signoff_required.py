@@ -53,7 +53,7 @@ async def _question(user: ScriptedUser) -> str:
     await user.tap("Start")
     await user.wait_for("trouble breathing")
     await user.tap("No")
-    return (await user.wait_for("have you had it?")).plain_text
+    return (await user.wait_for("have you had it?")).plain_text.rpartition("\n\n")[2]  # below the answers
 
 
 async def test_an_unsigned_edit_is_refused_until_a_clinician_signs_it(

@@ -8,36 +8,39 @@ from bot.texts import WHY_QUESTION
 from testkit import BotApiServer
 
 
-async def test_start_shows_the_disclaimer_then_the_first_question_with_buttons(
+async def test_start_shows_the_first_question_under_the_title_and_disclaimer_with_buttons(
     server: BotApiServer, bot: BotProcess
 ) -> None:
     alice = server.user(1001, "Alice")
     await alice.send_command("/start")
-    welcome = await alice.next_message()
-    assert "not a diagnosis" in welcome.plain_text
-    question = await alice.next_message()
-    assert question.plain_text.startswith("Hi! This short example")
-    assert [b.text for row in question.buttons for b in row] == ["Start", "Read about the format"]
+    card = await alice.next_message()
+    assert card.plain_text.startswith("Example check (a format demo)\nThis is an example.")
+    assert "not a diagnosis" in card.plain_text
+    assert card.plain_text.endswith(
+        "Hi! This short example shows how a check works. In an emergency, call 911."
+    )
+    assert [b.text for row in card.buttons for b in row] == ["Start", "Read about the format"]
 
 
-async def test_tapping_through_to_an_outcome_keeps_each_answer_readable(
+async def test_each_tapped_answer_is_replaced_by_the_next_question_and_the_advice_comes_new(
     server: BotApiServer, bot: BotProcess
 ) -> None:
+    """One message, the card, shows the answers so far and the question; the advice is a new message,
+    which notifies and stays, with the card above it keeping every answer given."""
     alice = server.user(1002, "Alice")
     await alice.send_command("/start")
-    await alice.next_message()
-    await alice.next_message()
+    card = await alice.next_message()
     await alice.tap("Start")
-    edited = await alice.next_edit()
-    assert edited.plain_text.endswith("Your answer: Start")
-    assert not edited.buttons
-    await alice.next_message()
+    assert (await alice.next_edit()) is card
+    assert card.plain_text.endswith("Do you have trouble breathing right now?")
+    assert "Your answers so far" not in card.plain_text  # "Start" answered no question
     await alice.tap("No")
     await alice.next_edit()
-    await alice.next_message()
+    assert "Your answers so far:\n✓ Do you have trouble breathing right now? No" in card.plain_text
+    assert card.plain_text.endswith("How long have you had it?")
     await alice.tap("A week or more")
-    await alice.next_edit()
-    advice = await alice.wait_for("Book an appointment")
+    advice = await alice.next_message()
+    assert advice.plain_text.startswith("Book an appointment")
     assert "Because you said: it has lasted a week or more." in advice.plain_text
     assert "Test Clinic: 555-0100" in advice.plain_text
     assert "About this example" not in advice.plain_text  # the teaching text follows on its own
@@ -45,6 +48,27 @@ async def test_tapping_through_to_an_outcome_keeps_each_answer_readable(
     teaching = await alice.next_message()
     assert teaching.plain_text.startswith("About this example")
     assert [b.text for row in teaching.buttons for b in row] == ["⬅ Change an answer", "↻ Start again"]
+    assert card.plain_text.endswith(
+        "Your answers:\n✓ Do you have trouble breathing right now? No\n"
+        "✓ How long have you had it? A week or more"
+    )
+    assert not card.buttons
+    assert [m.message_id for m in alice.messages] == [card.message_id, advice.message_id, teaching.message_id]
+
+
+async def test_a_tap_costs_one_call_the_patient_waits_for(server: BotApiServer, bot: BotProcess) -> None:
+    """The tap is answered, unawaited, beside the one edit that shows the next question: no 'typing',
+    no second message; the advice is the only tap that sends."""
+    alice = server.user(1013, "Alice")
+    await alice.send_command("/start")
+    await alice.wait_for("Hi!")
+    before = len(server.calls)
+    for label, words in (("Start", "trouble breathing"), ("No", "How long")):
+        await (await alice.tap(label)).answered()
+        await alice.wait_for(words)
+    calls = [c.method for c in server.calls[before:] if c.method != "getUpdates"]
+    assert sorted(calls) == 2 * ["answerCallbackQuery"] + 2 * ["editMessageText"]
+    assert server.calls_to("sendChatAction") == []
 
 
 async def test_an_emergency_answer_gives_the_number_first_in_bold(
@@ -116,8 +140,11 @@ async def test_forged_callback_data_never_moves_the_session(server: BotApiServer
     for forged in ("home:x", "call_now:yes", "danger:yes", "!nonsense", "x" * 64):
         tap = await frank.forge_tap(forged)
         await tap.answered()
-        reply = await frank.wait_for("Hi!")
-        assert "Hi!" in reply.plain_text
+    card = await frank.wait_for("That button belongs to an earlier question")
+    assert card.plain_text.endswith("call 911.")
+    await frank.tap("Start")  # the check is still at its first question: "Start" answers it
+    await frank.wait_for("trouble breathing")
+    assert not any(m.shows("Call 911 now") for m in frank.messages)
 
 
 async def test_stickers_photos_locations_edits_and_groups_get_a_friendly_reply(
@@ -132,7 +159,6 @@ async def test_stickers_photos_locations_edits_and_groups_get_a_friendly_reply(
     assert "only read text and button taps" in (await gina.next_message()).plain_text
     await gina.send("hello")
     assert "not a diagnosis" in (await gina.next_message()).plain_text  # a first hello is welcomed
-    await gina.next_message()
     await gina.edit_last("hello again")
     assert "edited messages" in (await gina.next_message()).plain_text
     group = server.group("Family")
@@ -248,6 +274,6 @@ async def test_a_misspelt_answer_is_asked_about_and_a_natural_no_is_understood(
     await eli.wait_for("Did you mean")
     await eli.tap("Yes: Start")
     await eli.wait_for("trouble breathing")
-    assert again.plain_text.startswith("Hi!")
+    assert "Hi!" in again.plain_text
     await eli.send("nothing")
     await eli.wait_for("How long have you had it?")

@@ -63,7 +63,8 @@ async def test_ticks_show_on_the_same_message_survive_a_kill_and_done_answers_th
     advice = await eve.wait_for("Call 911 now")
     assert "Because you said: you have had cancer; your legs are weak." in advice.plain_text
     answered = next(m for m in eve.messages if m.message_id == question.message_id)
-    assert answered.plain_text.endswith("Your answer: Cancer, now or before, Weak legs")
+    record = "Your answers:\n✓ Do any of these apply? Cancer, now or before, Weak legs"
+    assert answered.plain_text.endswith(record)
     assert _stored(ticks_bot.workdir, eve.id) == [["signs", ["cancer", "legs"]]]
 
 
