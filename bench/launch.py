@@ -14,7 +14,8 @@ from pathlib import Path
 from bench.sessions import ROOT, shipped_dialog
 from testkit import BotApiServer
 
-# What `bench` can start: the shipped command, the same with the flood cap lifted, and the yardstick.
+# What `bench` can start: the shipped command, the same with `telegram.rate_limit: false` (Telegram's
+# flood caps lifted, to measure what the bot itself costs per update), and the yardstick.
 SHIPPED = "clinic-bot"
 UNTHROTTLED = "clinic-bot, flood cap off"
 BASELINE = "baseline PTB bot"
@@ -66,11 +67,9 @@ class BotProcess:
 async def launch(kind: str, server: BotApiServer, folder: Path) -> BotProcess:
     """Start `kind` (SHIPPED, UNTHROTTLED or BASELINE) with its own config and database in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    config = write_config(folder, server.base_url)
-    if kind == SHIPPED:
+    config = write_config(folder, server.base_url, rate_limit=kind != UNTHROTTLED)
+    if kind in (SHIPPED, UNTHROTTLED):
         command = [*_clinic_bot(), "--config", str(config), "run"]
-    elif kind == UNTHROTTLED:
-        command = [sys.executable, "-m", "bench.unthrottled", "--config", str(config), "run"]
     elif kind == BASELINE:
         command = [sys.executable, "-m", "bench.baseline_bot", server.base_url]
     else:
@@ -86,13 +85,15 @@ async def launch(kind: str, server: BotApiServer, folder: Path) -> BotProcess:
     return BotProcess(kind, process, launched, log)
 
 
-def write_config(folder: Path, base_url: str) -> Path:
-    """A config for `clinic-bot run`: the local server, a fresh SQLite file, the shipped dialog."""
+def write_config(folder: Path, base_url: str, *, rate_limit: bool = True) -> Path:
+    """A config for `clinic-bot run`: the local server, a fresh SQLite file, the shipped dialog; without
+    `rate_limit`, no flood caps (429 answers are still waited out)."""
     dialog = shipped_dialog()
     path = folder / "config.yaml"
     lines = [
         "telegram:",
         f"  base_url: {json.dumps(base_url)}",
+        *([] if rate_limit else ["  rate_limit: false"]),
         "storage:",
         f"  url: {json.dumps('sqlite:///' + str(folder / 'sessions.sqlite3'))}",
         f"dialogs: {json.dumps(str(dialog.parent))}",

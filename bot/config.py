@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ import yaml
 
 from bot.dialog.text import PLACEHOLDER_MAX_CHARS
 from bot.problems import ConfigError, LoadError
-from bot.strict_yaml import Reader, line_of, parse_yaml, read_yaml
+from bot.strict_yaml import BOOL, FLOAT, INT, Reader, line_of, parse_yaml, read_yaml
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
 DEFAULT_RETENTION_DAYS = 30  # privacy.retention_days when the config does not say
@@ -23,8 +24,9 @@ TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, no
 
 _KEYS = {"telegram", "storage", "dialogs", "dialog", "clinic", "admins", "privacy", "signoff"}
 SIGNOFF_MODES = ("warn", "required")  # signoff: serve unsigned content with a warning, or never
-_TELEGRAM_KEYS = {"token", "base_url", "webhook"}
+_TELEGRAM_KEYS = {"token", "base_url", "webhook", "rate_limit"}
 _WEBHOOK_KEYS = {"url", "listen", "port", "secret_token"}
+_RATE_LIMIT_KEYS = {"messages_per_second", "chat_burst", "chat_messages_per_second"}
 _STORAGE_KEYS = {"url"}
 _CLINIC_KEYS = {"name", "phone", "booking_url", "emergency_number"}
 _PRIVACY_KEYS = {"retention_days"}
@@ -63,10 +65,20 @@ class Webhook:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """Telegram's flood limits as the bot keeps to them (bot/telegram/limits.py); only messages count."""
+
+    messages_per_second: float  # all chats together (Telegram: about 30)
+    chat_burst: int  # messages to one chat at once ...
+    chat_messages_per_second: float  # ... then this many a second on average (Telegram: about 1)
+
+
+@dataclass(frozen=True)
 class Config:
     token: str | None
     base_url: str
     webhook: Webhook | None
+    rate_limit: RateLimit | None  # None: no caps (a test server, a benchmark)
     storage_url: str
     dialogs_dir: Path
     dialog: str
@@ -107,6 +119,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         token=str(token) if token else None,
         base_url=str(values["telegram.base_url"]),
         webhook=cast(Webhook | None, values.get("telegram.webhook")),
+        rate_limit=_rate_limit(values),
         storage_url=_resolve_sqlite(str(values["storage.url"]), base),
         dialogs_dir=base / str(values["dialogs"]),
         dialog=str(values["dialog"]),
@@ -122,6 +135,17 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         lines=MappingProxyType(_key_lines(node) if path is not None else {}),
         emergency_number_set="clinic.emergency_number" in own,
         signoff=str(values["signoff"]),
+    )
+
+
+def _rate_limit(values: Mapping[str, object]) -> RateLimit | None:
+    """The caps, each key from the clinic's file or else from the defaults; None after `rate_limit: false`."""
+    if values.get("telegram.rate_limit") is False:
+        return None
+    return RateLimit(
+        messages_per_second=float(cast(float, values["telegram.rate_limit.messages_per_second"])),
+        chat_burst=cast(int, values["telegram.rate_limit.chat_burst"]),
+        chat_messages_per_second=float(cast(float, values["telegram.rate_limit.chat_messages_per_second"])),
     )
 
 
@@ -161,6 +185,9 @@ def _read_layer(node: yaml.Node, r: Reader) -> dict[str, object]:
                 webhook = _read_webhook(value_node, r)
                 if webhook is not None:
                     out[what] = webhook
+                continue
+            if key == "rate_limit":
+                out.update(_read_rate_limit(value_node, r))
                 continue
             value = r.text(value_node, what)
             problem = _value_problem(section, key, value) if value is not None else None
@@ -231,6 +258,55 @@ def _read_webhook(node: yaml.Node, r: Reader) -> Webhook | None:
     if url is None or listen is None or port is None or secret is None:
         return None
     return Webhook(url, listen, port, secret)
+
+
+def _read_rate_limit(node: yaml.Node, r: Reader) -> dict[str, object]:
+    """`false`, or some of the three caps (the others stay as the defaults say)."""
+    what = "telegram.rate_limit"
+    if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+        if r.flag(node, what):
+            r.problem(
+                node,
+                f"{what}: true is not a setting, the caps are on unless turned off; leave the line out for "
+                "Telegram's limits, or write false to send without caps",
+            )
+            return {}
+        return {what: False}
+    if not isinstance(node, yaml.MappingNode):
+        r.problem(
+            node,
+            f"{what} should be false (send without caps: a test server, a benchmark) or "
+            f"some of the keys {', '.join(sorted(_RATE_LIMIT_KEYS))}; leave it out for Telegram's limits",
+        )
+        return {}
+    out: dict[str, object] = {what: True}
+    rules = {
+        "messages_per_second": "a number above 0: 30 (Telegram's limit for the whole bot), or 30 divided "
+        "by the number of instances; to send without caps write rate_limit: false",
+        "chat_burst": "a whole number, 1 or more: how many messages one chat may get at once (such as 10)",
+        "chat_messages_per_second": "a number above 0, such as 1 (Telegram: about one message a second "
+        "in one chat)",
+    }
+    for key, value_node in (r.mapping(node, what, _RATE_LIMIT_KEYS) or {}).items():
+        value = _positive_number(value_node, whole=key == "chat_burst")
+        if value is None:
+            r.problem(value_node, f"{what}.{key} should be {rules[key]}")
+        else:
+            out[f"{what}.{key}"] = value
+    return out
+
+
+def _positive_number(node: yaml.Node, *, whole: bool) -> float | None:
+    """A finite number above 0 as YAML wrote it (a whole one if `whole`), or None."""
+    tags = (INT,) if whole else (INT, FLOAT)
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in tags:
+        return None
+    written = str(node.value).replace("_", "")
+    try:
+        number = int(written, 0) if whole else float(written)
+    except ValueError:  # YAML 1.1 also reads 1:30 (sexagesimal), 010 (octal), .inf and .nan as numbers
+        return None
+    return number if math.isfinite(number) and number > 0 else None
 
 
 def _read_secret(node: yaml.Node, fields: Mapping[str, yaml.Node], r: Reader) -> str | None:

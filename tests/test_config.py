@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import load_config
+from bot.config import RateLimit, load_config
 from bot.problems import ConfigError
 
 TOKEN = "123456:AAE-secret-token-value"  # noqa: S105 - made-up tokens for the tests
@@ -165,3 +165,81 @@ def test_a_webhook_without_a_secret_token_is_refused_with_its_line(tmp_path):
             f"{path}:4: telegram.webhook.secret_token should be 1 to 256 letters, digits, _ or - "
             "(Telegram allows no other characters)"
         ), bad
+
+
+def test_without_rate_limit_the_bot_keeps_to_telegrams_flood_limits(tmp_path):
+    """About 30 messages a second in all, about one a second per chat after a short burst."""
+    assert load_config(None, environ={}).rate_limit == RateLimit(30, 10, 1)
+    path = write_config(tmp_path, "telegram:\n  base_url: http://127.0.0.1:8081/bot\n")
+    assert load_config(path, environ={}).rate_limit == RateLimit(30, 10, 1)
+
+
+def test_a_rate_limit_key_left_out_keeps_its_default(tmp_path):
+    """Two instances share Telegram's 30 a second: each says 15, and keeps the per-chat defaults."""
+    path = write_config(tmp_path, "telegram:\n  rate_limit:\n    messages_per_second: 15\n")
+    assert load_config(path, environ={}).rate_limit == RateLimit(15, 10, 1)
+    path = write_config(
+        tmp_path,
+        "telegram:\n  rate_limit:\n    messages_per_second: 7.5\n    chat_burst: 3\n"
+        "    chat_messages_per_second: 0.5\n",
+    )
+    assert load_config(path, environ={}).rate_limit == RateLimit(7.5, 3, 0.5)
+
+
+def test_rate_limit_false_turns_the_caps_off(tmp_path):
+    path = write_config(tmp_path, "telegram:\n  rate_limit: false\n")
+    assert load_config(path, environ={}).rate_limit is None
+
+
+def test_rate_limit_true_is_refused_with_what_to_write_instead(tmp_path):
+    path = write_config(tmp_path, "telegram:\n  rate_limit: true\n")
+    assert refusal(path) == (
+        f"{path}:2: telegram.rate_limit: true is not a setting, the caps are on unless turned off; leave "
+        "the line out for Telegram's limits, or write false to send without caps"
+    )
+
+
+@pytest.mark.parametrize("value", ["", " 30", " fast", " [30]"])
+def test_a_rate_limit_that_is_neither_false_nor_keys_is_refused(tmp_path, value):
+    path = write_config(tmp_path, f"telegram:\n  rate_limit:{value}\n")
+    assert refusal(path) == (
+        f"{path}:2: telegram.rate_limit should be false (send without caps: a test server, a benchmark) "
+        "or some of the keys chat_burst, chat_messages_per_second, messages_per_second; leave "
+        "it out for Telegram's limits"
+    )
+
+
+def test_an_unknown_rate_limit_key_suggests_the_closest(tmp_path):
+    path = write_config(tmp_path, "telegram:\n  rate_limit:\n    burst: 5\n")
+    assert refusal(path) == (
+        f"{path}:3: telegram.rate_limit: unknown key 'burst' (did you mean 'chat_burst'?); "
+        "allowed: chat_burst, chat_messages_per_second, messages_per_second"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-30", "fast", '"30"', ".inf", "yes", "[30]", ""])
+def test_messages_per_second_must_be_a_number_above_zero(tmp_path, value):
+    path = write_config(tmp_path, f"telegram:\n  rate_limit:\n    messages_per_second: {value}\n")
+    assert refusal(path) == (
+        f"{path}:3: telegram.rate_limit.messages_per_second should be a number above 0: 30 (Telegram's "
+        "limit for the whole bot), or 30 divided by the number of instances; to send without caps write "
+        "rate_limit: false"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "2.5", "ten"])
+def test_chat_burst_must_be_a_whole_number_of_one_or_more(tmp_path, value):
+    path = write_config(tmp_path, f"telegram:\n  rate_limit:\n    chat_burst: {value}\n")
+    assert refusal(path) == (
+        f"{path}:3: telegram.rate_limit.chat_burst should be a whole number, 1 or more: how many messages "
+        "one chat may get at once (such as 10)"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1:30", ".nan"])
+def test_chat_messages_per_second_must_be_a_number_above_zero(tmp_path, value):
+    path = write_config(tmp_path, f"telegram:\n  rate_limit:\n    chat_messages_per_second: {value}\n")
+    assert refusal(path) == (
+        f"{path}:3: telegram.rate_limit.chat_messages_per_second should be a number above 0, such as 1 "
+        "(Telegram: about one message a second in one chat)"
+    )

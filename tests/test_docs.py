@@ -270,7 +270,7 @@ def _config_sections() -> dict[str, set[str]]:
     return {
         "" if name == "_KEYS" else name[1:-5].lower(): value
         for name, value in vars(bot.config).items()
-        if re.fullmatch(r"_(?:[A-Z]+_)?KEYS", name) and isinstance(value, set)
+        if re.fullmatch(r"_(?:[A-Z_]+_)?KEYS", name) and isinstance(value, set)
     }
 
 

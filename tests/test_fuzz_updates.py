@@ -5,8 +5,10 @@ posts, groups, forged or stale button data, inline buttons), the bot answers wit
 exception (the error handler is never reached), and a session only ever moves as the user could move it:
 one answer that was offered on the current question, back, start again, or erased after /forget's "yes".
 
-The bot talks to the local Bot API's methods through an in-process transport (no HTTP, no flood cap), so
-that the whole python-telegram-bot stack above the network runs as in production.
+The bot talks to the local Bot API's methods through an in-process transport (no HTTP), with
+`telegram.rate_limit: false` in its config (thousands of updates would take hours under Telegram's caps, and
+the same few chats come up again and again), so that the whole python-telegram-bot stack above the network
+runs as in production.
 """
 
 from __future__ import annotations
@@ -25,14 +27,12 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-import bot.telegram.frontend
 from bot.config import load_config
 from bot.dialog.engine import Answer, Session
 from bot.dialog.loader import load_dialog
 from bot.library import DialogLibrary
 from bot.store import SqliteStore
 from bot.telegram.frontend import TelegramFrontEnd
-from bot.telegram.limits import PerChatLimiter
 from testkit import DEFAULT_TOKEN, BotApiServer
 from testkit.chats import Chat
 from testkit.errors import ApiError
@@ -73,12 +73,6 @@ class InProcessRequest(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
-def uncapped() -> PerChatLimiter:
-    """The flood limiter without its caps (30 calls a second, about 1 a second per chat): thousands of
-    updates would take hours, and the same few chats come up again and again."""
-    return PerChatLimiter(bot_rate=None, chat_burst=None)
-
-
 class Harness:
     """The bot, its store and the local Bot API, driven update by update on one event loop."""
 
@@ -86,7 +80,10 @@ class Harness:
         self.runner = asyncio.Runner()
         self.server = BotApiServer()
         self.store = SqliteStore(str(tmp / "sessions.sqlite3"))
-        config = load_config(None, environ={"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
+        path = tmp / "config.yaml"
+        path.write_text("telegram:\n  rate_limit: false\n", encoding="utf-8")
+        config = load_config(path, environ={"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
+        assert config.rate_limit is None
         library = DialogLibrary(ROOT / "dialogs" / "example.yaml", config.clinic.placeholders())
         self.app: Application = TelegramFrontEnd(config, library, self.store).build(  # type: ignore[type-arg]
             request=InProcessRequest(self.server)
@@ -112,9 +109,7 @@ class Harness:
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.telegram.frontend, "PerChatLimiter", uncapped)
-        running = Harness(tmp_path_factory.mktemp("fuzz"))
+    running = Harness(tmp_path_factory.mktemp("fuzz"))
     yield running
     running.close()
     print(f"\n{FED['updates']} generated updates processed")

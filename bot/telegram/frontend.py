@@ -144,7 +144,7 @@ class TelegramFrontEnd:
             .concurrent_updates(PerChatOrder())
             # Telegram's flood limits, per chat, so that one chat's 429 pauses that chat only. Calls that
             # fail with a 5xx, a timeout or a lost connection are retried around it.
-            .rate_limiter(RetryingLimiter(PerChatLimiter()))
+            .rate_limiter(RetryingLimiter(PerChatLimiter(self.config.rate_limit)))
             .post_init(self._post_init)
             .post_stop(self._post_stop)
             .build()
