@@ -8,8 +8,8 @@ the machine does (2 cores here) falls on both alike:
   chat, against the local Bot API server (`testkit`) in this process. CPU is the client process's own
   (`time.process_time` there, over the calls only), so the server's is not mixed in.
 - The whole bot: `clinic-bot` with the flood cap lifted (bench/unthrottled.py), built with each transport
-  and saturated by scripted patients as in bench/end_to_end.py: updates/s, and the bot process's CPU per
-  update (/proc).
+  and saturated by scripted patients as in bench/end_to_end.py: updates/s, the bot process's CPU per
+  update (/proc), and its RSS after the run.
 
 Reported: the median per transport, the ratio of medians (aiohttp / httpx) with each round's own ratio,
 and the load average before and after.
@@ -53,6 +53,7 @@ class Round:
     cpu: float  # seconds of CPU the client (or the bot) used
     server_cpu: float  # ... and this process: the server (and the scripted patients)
     trouble: int = 0  # replies that timed out, taps refused (the whole bot)
+    rss: int = 0  # bytes the bot process held after the run (the whole bot)
 
     @property
     def rate(self) -> float:
@@ -82,9 +83,8 @@ async def _measure(rounds: int, calls: int, load: Load) -> list[Row]:
             run = await drive(UNTHROTTLED, saturated, transport=transport)
             phase = run.saturated
             trouble = run.timeouts + run.errors
-            by_bot.append(
-                Round(transport, phase.answered, phase.seconds, phase.bot_cpu, phase.server_cpu, trouble)
-            )
+            cpu, server_cpu = phase.bot_cpu, phase.server_cpu
+            by_bot.append(Round(transport, phase.answered, phase.seconds, cpu, server_cpu, trouble, run.rss))
     after = machine.load_average()
     load_note = f"; load average {before:.2f} before, {after:.2f} after, {os.cpu_count()} cores"
     return [
@@ -98,6 +98,12 @@ async def _measure(rounds: int, calls: int, load: Load) -> list[Row]:
             by_bot,
             f"{load.users} users, {load.saturated_seconds:g} s a round",
             load_note,
+        ),
+        info(
+            "transport, whole bot: bot RSS after the run, aiohttp",
+            percentile([r.rss for r in by_bot if r.transport == AIOHTTP], 0.5) / 2**20,
+            "MB",
+            f"httpx {percentile([r.rss for r in by_bot if r.transport == HTTPX], 0.5) / 2**20:.1f} MB",
         ),
     ]
 

@@ -93,6 +93,7 @@ EXPECTED = (
             "CPU ratio aiohttp / httpx",
         )
     ),
+    "transport, whole bot: bot RSS after the run, aiohttp",
 )
 
 
