@@ -184,12 +184,13 @@ def _pooled(phases: list[Phase]) -> float:
     return sum(p.answered for p in phases) / sum(p.seconds for p in phases)
 
 
-async def drive(kind: str, load: Load, seed: int = 7) -> Run:
-    """Start the bot, bring every user to a first question, then run the phases."""
+async def drive(kind: str, load: Load, seed: int = 7, transport: str | None = None) -> Run:
+    """Start the bot (built with `transport`, see `launch`), bring every user to a first question, then run
+    the phases."""
     with tempfile.TemporaryDirectory() as folder:
         async with BotApiServer() as server:
             delivered = _record_deliveries(server)
-            bot = await launch(kind, server, Path(folder))
+            bot = await launch(kind, server, Path(folder), transport)
             try:
                 await bot.first_poll(server)
                 crowd = Crowd(server, load.users, random.Random(seed))

@@ -64,12 +64,17 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-async def launch(kind: str, server: BotApiServer, folder: Path) -> BotProcess:
-    """Start `kind` (SHIPPED, UNTHROTTLED or BASELINE) with its own config and database in `folder`."""
+async def launch(kind: str, server: BotApiServer, folder: Path, transport: str | None = None) -> BotProcess:
+    """Start `kind` (SHIPPED, UNTHROTTLED or BASELINE) with its own config and database in `folder`;
+    UNTHROTTLED may be given the HTTP `transport` to build the bot with (bench.transports.TRANSPORTS)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = write_config(folder, server.base_url, rate_limit=kind != UNTHROTTLED)
-    if kind in (SHIPPED, UNTHROTTLED):
+    if transport is not None and kind != UNTHROTTLED:
+        raise ValueError(f"only {UNTHROTTLED!r} takes a transport")
+    if kind == SHIPPED or (kind == UNTHROTTLED and transport is None):
         command = [*_clinic_bot(), "--config", str(config), "run"]
+    elif kind == UNTHROTTLED:
+        command = [sys.executable, "-m", "bench.transports", transport, "--config", str(config), "run"]
     elif kind == BASELINE:
         command = [sys.executable, "-m", "bench.baseline_bot", server.base_url]
     else:

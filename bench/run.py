@@ -20,6 +20,7 @@ from bench import (
     machine,
     memory,
     proof_scaling,
+    transport,
 )
 from bench.end_to_end import Load
 from bench.results import Row, table
@@ -39,6 +40,9 @@ class Sizes:
     load: Load
     shipped_load: Load  # the shipped bot is capped near 14 updates/s, so it gets fewer users
     rounds: int
+    transport_calls: int  # Bot API calls a round, each transport
+    transport_load: Load  # the whole bot, saturated, each transport
+    transport_rounds: int  # pairs of rounds (httpx, aiohttp)
     proof_sizes: tuple[int, ...] = proof_scaling.SIZES
     explicit_proof_sizes: tuple[int, ...] = proof_scaling.EXPLICIT_SIZES
 
@@ -56,6 +60,9 @@ FULL = Sizes(
     load=Load(users=200, saturated_seconds=10, offered=((200, 6), (50, 6)), solo_seconds=4),
     shipped_load=Load(users=20, saturated_seconds=6, offered=((10, 5),)),
     rounds=3,
+    transport_calls=6_000,
+    transport_load=Load(users=200, saturated_seconds=10, offered=()),
+    transport_rounds=3,
 )
 QUICK = Sizes(
     engine_sessions=2_000,
@@ -70,6 +77,9 @@ QUICK = Sizes(
     load=Load(users=50, saturated_seconds=1.0, offered=((200, 1.0), (50, 1.5)), solo_seconds=1.0),
     shipped_load=Load(users=5, saturated_seconds=1.0, offered=((10, 1.5),)),
     rounds=1,
+    transport_calls=1_000,
+    transport_load=Load(users=50, saturated_seconds=1.0, offered=()),
+    transport_rounds=1,
 )
 
 Piece = tuple[str, Callable[[Sizes], list[Row]]]
@@ -81,6 +91,7 @@ PIECES: list[Piece] = [
     ("proof scaling", lambda s: proof_scaling.measure(s.proof_sizes, s.explicit_proof_sizes)),
     ("cold start", lambda s: cold_start.measure(s.cold_starts)),
     ("end to end", lambda s: end_to_end.measure(s.load, s.shipped_load, s.rounds)),
+    ("transport", lambda s: transport.measure(s.transport_rounds, s.transport_calls, s.transport_load)),
 ]
 
 

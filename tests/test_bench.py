@@ -34,6 +34,9 @@ TINY = run.Sizes(
     load=Load(users=3, saturated_seconds=0.3, offered=((50, 0.3), (20, 0.3)), solo_seconds=0.2),
     shipped_load=Load(users=2, saturated_seconds=0.3, offered=((5, 0.5),)),
     rounds=1,
+    transport_calls=60,
+    transport_load=Load(users=3, saturated_seconds=0.3, offered=()),
+    transport_rounds=1,
     proof_sizes=(3, 5),
     explicit_proof_sizes=(3,),
 )
@@ -78,6 +81,19 @@ EXPECTED = (
     "proof: 5 questions with the planted bug",
     "tick list, load + full check",
     "outcomes: 5 questions",
+    *(
+        f"transport, {what}: {measure}"
+        for what, cpu in (("Bot API calls", "client CPU per call"), ("whole bot", "bot CPU per update"))
+        for measure in (
+            "throughput, httpx",
+            "throughput, aiohttp",
+            f"{cpu}, httpx",
+            f"{cpu}, aiohttp",
+            "throughput ratio aiohttp / httpx",
+            "CPU ratio aiohttp / httpx",
+        )
+    ),
+    "transport, whole bot: bot RSS after the run, aiohttp",
 )
 
 

@@ -39,7 +39,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot import render
 from bot.config import Config
@@ -54,6 +54,7 @@ from bot.store.retention import PURGE_EVERY, purge, purge_regularly
 from bot.telegram.limits import PerChatLimiter
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.retries import RetryingLimiter
+from bot.telegram.transport import AiohttpRequest
 from bot.telegram.updates import UpdatesTransport
 from bot.texts import (
     EDITED,
@@ -72,6 +73,9 @@ from bot.texts import (
 )
 
 log = logging.getLogger("clinic_bot")
+# The HTTP client for Bot API calls, made with its connection pool size: aiohttp, about 1.5 times the
+# updates a second of python-telegram-bot's httpx, at 0.6 times the CPU per update (docs/transport-notes.md).
+TRANSPORT: Callable[[int], BaseRequest] = AiohttpRequest
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
@@ -127,10 +131,8 @@ class TelegramFrontEnd:
         """The Application; `request` replaces the HTTP transport (tests run the bot in process)."""
         if not self.config.token:
             raise ValueError("no token")
-        builder = Application.builder()
-        if request is not None:
-            builder = builder.request(request)
-        polling = request or HTTPXRequest(connection_pool_size=1)  # as python-telegram-bot's own
+        builder = Application.builder().request(request or TRANSPORT(256))
+        polling = request or TRANSPORT(1)  # pool sizes as python-telegram-bot's own
         self.updates = UpdatesTransport(polling)
         builder = builder.get_updates_request(self.updates)
         app = (

@@ -7,9 +7,10 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-import httpx
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.telegram.transport import TRANSPORT_ERRORS
 
 log = logging.getLogger("clinic_bot")
 
@@ -65,9 +66,10 @@ class RetryingLimiter(BaseRateLimiter[int]):
 
 
 def _worth_retrying(error: NetworkError) -> bool:
-    """A 5xx, a timeout or a connection problem; not a refusal (400), nor a request that could not even be
-    encoded (python-telegram-bot wraps such a bug as "Unknown error in HTTP implementation")."""
+    """A 5xx (no cause, or an unreadable answer's TelegramError), a timeout or a connection problem (raised
+    from one of the transport's errors); not a refusal (400), nor a request that could not even be encoded
+    (python-telegram-bot wraps such a bug as "Unknown error in HTTP implementation")."""
     cause = error.__cause__
     return not isinstance(error, BadRequest) and (
-        cause is None or isinstance(cause, (httpx.HTTPError, TelegramError))
+        cause is None or isinstance(cause, (*TRANSPORT_ERRORS, TelegramError))
     )

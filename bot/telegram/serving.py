@@ -69,19 +69,24 @@ async def _serve(app: Application, updates: UpdatesTransport, webhook: Webhook |
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    async with app:
-        try:
-            if app.post_init:
-                await app.post_init(app)
-            await app.start()
-            receive = _polling(app) if webhook is None else _webhook(app, webhook)
-            async with receive:
-                await _first(stop.wait(), updates.token_refused.wait())
-        finally:
-            if app.running:
-                await app.stop()
-            if app.post_stop:
-                await app.post_stop(app)
+    try:
+        async with app:
+            try:
+                if app.post_init:
+                    await app.post_init(app)
+                await app.start()
+                receive = _polling(app) if webhook is None else _webhook(app, webhook)
+                async with receive:
+                    await _first(stop.wait(), updates.token_refused.wait())
+            finally:
+                if app.running:
+                    await app.stop()
+                if app.post_stop:
+                    await app.post_stop(app)
+    finally:
+        # python-telegram-bot shuts down only an application that finished starting: when its getMe failed
+        # (Telegram out of reach, the token refused) the HTTP sessions are closed here.
+        await app.bot.shutdown()
     if updates.token_refused.is_set():
         raise InvalidToken("getUpdates was refused")
 
