@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import time
 
-from bench.results import Row, at_most, info
+from bench.results import Row, info
 from bench.stats import percentile
 from bot.dialog import checks, safety
 from bot.dialog.loader import load_dialog_text
 from bot.strict_yaml import parse_yaml
 
-TARGET_SECONDS = 1.0
 SECTION_STEPS = 25  # 19 questions (the first a message), 2 routing steps, 4 outcomes
 _QUESTIONS = SECTION_STEPS - 6
 _TOPICS = 40
@@ -38,7 +37,7 @@ def measure(steps: int, repeats: int) -> list[Row]:
     total = percentile(totals, 0.5)
     size = f"{len(dialog.steps):,} steps, {len(text) / 1024:,.0f} KiB of YAML"
     return [
-        at_most("big dialog: load + full check", total, "s", TARGET_SECONDS, size),
+        info("big dialog: load + full check", total, "s", size),
         info("  of which YAML parsing (compose)", parse, "s", "libyaml parser, composer in Python"),
         info("  of which safety proof", proof, "s", "symbolic: sets of facts and red-flag level"),
         info("  of which structural checks", checked, "s", "graph, texts, labels"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from bench.launch import BASELINE, SHIPPED, launch
 from bench.results import Row, info
 from bench.stats import percentile
+from bench.walks import walks, write_screens
 from testkit import BotApiServer
 
 
@@ -34,7 +35,8 @@ async def _measure(repeats: int) -> list[Row]:
 async def _once(kind: str) -> float:
     with tempfile.TemporaryDirectory() as folder:
         async with BotApiServer() as server:
-            bot = await launch(kind, server, Path(folder))
+            screens = write_screens(Path(folder) / "screens.json", walks())  # the baseline's table
+            bot = await launch(kind, server, Path(folder) / "bot", screens=screens)
             try:
                 return await bot.first_poll(server)
             finally:

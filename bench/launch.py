@@ -17,8 +17,9 @@ from testkit import BotApiServer
 # What `bench` can start: the shipped command, the same with `telegram.rate_limit: false` (Telegram's
 # flood caps lifted, to measure what the bot itself costs per update), and the yardstick.
 SHIPPED = "clinic-bot"
-UNTHROTTLED = "clinic-bot, flood cap off"
+UNTHROTTLED = "clinic-bot, rate_limit: false"
 BASELINE = "baseline PTB bot"
+BASELINE_AIOHTTP = "baseline PTB bot on aiohttp"  # the same HTTP client as clinic-bot: only our own cost
 
 
 @dataclass
@@ -64,19 +65,29 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-async def launch(kind: str, server: BotApiServer, folder: Path, transport: str | None = None) -> BotProcess:
-    """Start `kind` (SHIPPED, UNTHROTTLED or BASELINE) with its own config and database in `folder`;
-    UNTHROTTLED may be given the HTTP `transport` to build the bot with (bench.transports.TRANSPORTS)."""
+async def launch(
+    kind: str,
+    server: BotApiServer,
+    folder: Path,
+    transport: str | None = None,
+    screens: Path | None = None,
+) -> BotProcess:
+    """Start `kind` with its own config and database in `folder`; UNTHROTTLED may be given the HTTP
+    `transport` to build the bot with (bench.transports.TRANSPORTS); the baselines serve `screens`
+    (bench/walks.py)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = write_config(folder, server.base_url, rate_limit=kind != UNTHROTTLED)
     if transport is not None and kind != UNTHROTTLED:
         raise ValueError(f"only {UNTHROTTLED!r} takes a transport")
+    if kind in (BASELINE, BASELINE_AIOHTTP) and screens is None:
+        raise ValueError("the baseline serves the screens of bench/walks.py: pass `screens`")
     if kind == SHIPPED or (kind == UNTHROTTLED and transport is None):
         command = [*_clinic_bot(), "--config", str(config), "run"]
     elif kind == UNTHROTTLED:
-        command = [sys.executable, "-m", "bench.transports", transport, "--config", str(config), "run"]
-    elif kind == BASELINE:
-        command = [sys.executable, "-m", "bench.baseline_bot", server.base_url]
+        command = [sys.executable, "-m", "bench.transports", str(transport), "--config", str(config), "run"]
+    elif kind in (BASELINE, BASELINE_AIOHTTP):
+        client = "aiohttp" if kind == BASELINE_AIOHTTP else "httpx"
+        command = [sys.executable, "-m", "bench.baseline_bot", server.base_url, str(screens), client]
     else:
         raise ValueError(f"unknown bot {kind!r}")
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)

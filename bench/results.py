@@ -1,4 +1,8 @@
-"""One measured number with its target, and the Markdown table that `bench.run` prints."""
+"""One measured number, and the Markdown table that `bench.run` prints.
+
+No number carries a pass or fail: times depend on the machine and how busy it is. Comparisons are made
+as ratios of medians over alternated rounds (bench/end_to_end.py, bench/transport.py).
+"""
 
 from __future__ import annotations
 
@@ -8,36 +12,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Row:
-    """A result; `passed` is None for numbers reported without a target."""
-
     name: str
     value: float
     unit: str
-    target: str = ""
-    passed: bool | None = None
     note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return {None: "", True: "pass", False: "MISS"}[self.passed]
-
-
-def at_most(name: str, value: float, unit: str, limit: float, note: str = "") -> Row:
-    return Row(name, value, unit, f"<= {_number(limit)} {unit}", value <= limit, note)
-
-
-def at_least(name: str, value: float, unit: str, limit: float, note: str = "") -> Row:
-    return Row(name, value, unit, f">= {_number(limit)} {unit}", value >= limit, note)
 
 
 def info(name: str, value: float, unit: str, note: str = "") -> Row:
-    return Row(name, value, unit, note=note)
+    return Row(name, value, unit, note)
 
 
 def table(rows: Sequence[Row]) -> str:
     """A Markdown table, readable in a terminal and pasteable into docs/performance.md."""
-    head = ("measure", "value", "target", "result", "note")
-    body = [(r.name, f"{_number(r.value)} {r.unit}", r.target, r.verdict, r.note) for r in rows]
+    head = ("measure", "value", "note")
+    body = [(r.name, f"{_number(r.value)} {r.unit}", r.note) for r in rows]
     widths = [max(len(cells[i]) for cells in (head, *body)) for i in range(len(head))]
 
     def line(cells: Sequence[str]) -> str:

@@ -38,7 +38,7 @@ class Sizes:
     dialog_repeats: int
     cold_starts: int
     load: Load
-    shipped_load: Load  # the shipped bot is capped near 14 updates/s, so it gets fewer users
+    shipped_load: Load
     rounds: int
     transport_calls: int  # Bot API calls a round, each transport
     transport_load: Load  # the whole bot, saturated, each transport
@@ -57,8 +57,8 @@ FULL = Sizes(
     dialog_steps=2_000,
     dialog_repeats=3,
     cold_starts=5,
-    load=Load(users=200, saturated_seconds=10, offered=((200, 6), (50, 6)), solo_seconds=4),
-    shipped_load=Load(users=20, saturated_seconds=6, offered=((10, 5),)),
+    load=Load(users=100, saturated_seconds=10, offered=((50, 6),), rtt=0.04, rtt_walks=3, conversations=True),
+    shipped_load=Load(users=100, saturated_seconds=10, conversations=True),
     rounds=3,
     transport_calls=6_000,
     transport_load=Load(users=200, saturated_seconds=10, offered=()),
@@ -74,8 +74,10 @@ QUICK = Sizes(
     dialog_steps=2_000,
     dialog_repeats=1,
     cold_starts=1,
-    load=Load(users=50, saturated_seconds=1.0, offered=((200, 1.0), (50, 1.5)), solo_seconds=1.0),
-    shipped_load=Load(users=5, saturated_seconds=1.0, offered=((10, 1.5),)),
+    load=Load(
+        users=30, saturated_seconds=1.5, offered=((50, 1.5),), rtt=0.04, rtt_walks=1, conversations=True
+    ),
+    shipped_load=Load(users=30, saturated_seconds=1.5, conversations=True),
     rounds=1,
     transport_calls=1_000,
     transport_load=Load(users=50, saturated_seconds=1.0, offered=()),
@@ -118,9 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(header))
     print(f"bench: {mode}, {took:.0f} s; load average after: {machine.load_average():.2f}\n")
     print(table(rows))
-    misses = [row.name for row in rows if row.passed is False]
-    if misses:
-        print(f"\n{len(misses)} target(s) missed: see docs/performance.md for why.")
     return 0
 
 

@@ -52,7 +52,6 @@ class Round:
     seconds: float
     cpu: float  # seconds of CPU the client (or the bot) used
     server_cpu: float  # ... and this process: the server (and the scripted patients)
-    trouble: int = 0  # replies that timed out, taps refused (the whole bot)
     rss: int = 0  # bytes the bot process held after the run (the whole bot)
 
     @property
@@ -76,15 +75,14 @@ async def _measure(rounds: int, calls: int, load: Load) -> list[Row]:
     for _ in range(rounds):
         for transport in (HTTPX, AIOHTTP):
             by_calls.append(await _calls(transport, calls))
-    saturated = Load(load.users, load.saturated_seconds, ())
+    saturated = Load(load.users, load.saturated_seconds)
     by_bot: list[Round] = []
     for _ in range(rounds):
         for transport in (HTTPX, AIOHTTP):
             run = await drive(UNTHROTTLED, saturated, transport=transport)
             phase = run.saturated
-            trouble = run.timeouts + run.errors
             cpu, server_cpu = phase.bot_cpu, phase.server_cpu
-            by_bot.append(Round(transport, phase.answered, phase.seconds, cpu, server_cpu, trouble, run.rss))
+            by_bot.append(Round(transport, phase.answered, phase.seconds, cpu, server_cpu, run.rss))
     after = machine.load_average()
     load_note = f"; load average {before:.2f} before, {after:.2f} after, {os.cpu_count()} cores"
     return [
@@ -118,15 +116,13 @@ def _rows(  # noqa: PLR0917 - one call per comparison, each argument named there
     rows = []
     for name, rs in mine.items():
         busy = percentile([r.cpu / r.seconds for r in rs], 0.5)
-        trouble = sum(r.trouble for r in rs)
-        troubled = f"; {trouble} replies timed out or taps refused" if trouble else ""
         server = percentile([r.server_cpu / r.seconds for r in rs], 0.5)
         rows += [
             info(
                 f"transport, {what}: throughput, {name}",
                 rates[name],
                 unit,
-                f"median of {len(rs)}: {_each(r.rate for r in rs)}; {sizes}{troubled}",
+                f"median of {len(rs)}: {_each(r.rate for r in rs)}; {sizes}",
             ),
             info(
                 f"transport, {what}: {cpu_name}, {name}",
@@ -226,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_client(*json.loads(args.client)))))
         return 0
     print("\n".join(machine.describe()))
-    print(table(measure(args.rounds, args.calls, Load(args.users, args.seconds, ()))))
+    print(table(measure(args.rounds, args.calls, Load(args.users, args.seconds))))
     return 0
 
 

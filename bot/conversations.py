@@ -120,7 +120,10 @@ class Conversations:
                 return engine.start()
             moved, reply = action(engine, session)
             # Only a delivery changes what is on screen: until then it is the question shown before.
-            return dataclasses.replace(moved, shown=session.shown), reply
+            on_screen = session.shown.message if session.shown is not None else None
+            return dataclasses.replace(moved, shown=session.shown), dataclasses.replace(
+                reply, on_screen=on_screen
+            )
 
         def replay(session: Session | None) -> Reply:
             """The update was applied already: show where the chat stands, changing nothing."""

@@ -112,6 +112,9 @@ class Reply:
     new_check: bool = False  # the first screen of a check: welcomed with the heading before all else
     # The questions answered so far (the text of each, in dialog markup) and the labels of each answer.
     answers_so_far: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The front end's id of the message that showed the question this action was taken at, as stored
+    # (`Session.shown`): so that any instance, or the bot after a restart, can tidy it.
+    on_screen: int | None = None
 
     @property
     def welcome(self) -> str | None:

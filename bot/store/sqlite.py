@@ -84,19 +84,9 @@ class SqliteStore:
     ) -> T:
         check_replay(update_id, replay)
         async with self._turn():
-            # BEGIN IMMEDIATE takes the write lock first, so another process sharing the file waits.
-            session, last_update_id = await self._in_thread(self._begin, chat_id)
-            try:
-                if replay is not None and is_redelivery(update_id, last_update_id):
-                    result = replay(session)
-                else:
-                    session, result = change(session)
-                    await self._in_thread(self._save, chat_id, session, update_id)
-            except BaseException:
-                await asyncio.shield(self._in_thread(self._rollback))
-                raise
-            await self._in_thread(self._db.execute, "COMMIT")
-            return result
+            # One trip to the worker thread for the whole transaction: `change` (the engine, pure and
+            # quick) runs there too, one transaction at a time, so the engine is never used by two threads.
+            return await self._in_thread(self._transact, chat_id, change, update_id, replay)
 
     async def load(self, chat_id: int) -> Session | None:
         async with self._turn():
@@ -145,13 +135,28 @@ class SqliteStore:
 
     # In the worker thread:
 
-    def _begin(self, chat_id: int) -> tuple[Session | None, int | None]:
+    def _transact(
+        self,
+        chat_id: int,
+        change: Callable[[Session | None], tuple[Session, T]],
+        update_id: int | None,
+        replay: Callable[[Session | None], T] | None,
+    ) -> T:
+        # BEGIN IMMEDIATE takes the write lock first, so another process sharing the file waits.
         self._db.execute("BEGIN IMMEDIATE")
-        return self._read(chat_id)
-
-    def _rollback(self) -> None:
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+        try:
+            session, last_update_id = self._read(chat_id)
+            if replay is not None and is_redelivery(update_id, last_update_id):
+                result = replay(session)
+            else:
+                session, result = change(session)
+                self._save(chat_id, session, update_id)
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        return result
 
     def _read(self, chat_id: int) -> tuple[Session | None, int | None]:
         """The chat's session and the id of the update that saved it last."""

@@ -429,6 +429,10 @@ class TelegramFrontEnd:
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
         """Show where the chat stands in new messages; the buttons of the message before come off first."""
         self._non_answers.pop(chat, None)
+        if reply.on_screen is not None and chat not in self._card:
+            # Shown before a restart, or by another instance: its buttons come off here too.
+            self._card[chat] = (reply.on_screen, 0)
+            self._open_keyboard.setdefault(chat, reply.on_screen)
         await self._clear_keyboard(context, chat, reply)
         last: int | None = None
         for message in render.render(reply):
