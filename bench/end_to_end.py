@@ -240,12 +240,12 @@ async def drive(kind: str, load: Load, transport: str | None = None) -> Run:
                 await crowd.start_all()
                 await crowd.saturate(min(1.0, load.saturated_seconds / 2), Phase())  # warm up
                 saturated = Phase()
-                await _phase(bot.pid, crowd.saturate(load.saturated_seconds, saturated), saturated)
+                await timed(bot.pid, crowd.saturate(load.saturated_seconds, saturated), saturated)
                 saturated.messages = _messages(server, saturated)
                 offered = []
                 for rate, seconds in load.offered:
                     phase = Phase(rate=rate)
-                    await _phase(bot.pid, crowd.offer(rate, seconds, phase), phase)
+                    await timed(bot.pid, crowd.offer(rate, seconds, phase), phase)
                     offered.append(phase)
                 rtt = None
                 if load.rtt:
@@ -253,7 +253,7 @@ async def drive(kind: str, load: Load, transport: str | None = None) -> Run:
                     rtt = Phase()
                     alone = Patient(server.user(_FIRST_USER - 10_000, "Alone"), every, 0)
                     await alone.start()
-                    await _phase(bot.pid, _walks(alone, load.rtt_walks, rtt), rtt)
+                    await timed(bot.pid, walk_many(alone, load.rtt_walks, rtt), rtt)
                     server.faults.clear()
                 rss = rss_bytes(bot.pid)
             finally:
@@ -261,14 +261,14 @@ async def drive(kind: str, load: Load, transport: str | None = None) -> Run:
             return Run(kind, load.users, saturated, offered, rtt, per_tap, shown, rss)
 
 
-async def _walks(patient: Patient, count: int, phase: Phase) -> None:
+async def walk_many(patient: Patient, count: int, phase: Phase) -> None:
     for _ in range(count):
         while patient.position < len(patient.walks[patient.walk].taps):
             phase.latencies.append(await patient.turn())
         phase.latencies.append(await patient.turn())  # "Start again"
 
 
-async def _phase(pid: int, work: Awaitable[None], phase: Phase) -> None:
+async def timed(pid: int, work: Awaitable[None], phase: Phase) -> None:
     bot_cpu, server_cpu = cpu_seconds(pid), time.process_time()
     phase.start = time.monotonic()
     await work

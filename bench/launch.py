@@ -90,15 +90,22 @@ async def launch(
         command = [sys.executable, "-m", "bench.baseline_bot", server.base_url, str(screens), client]
     else:
         raise ValueError(f"unknown bot {kind!r}")
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return await start(kind, command, server, folder)
+
+
+async def start(
+    name: str, command: list[str], server: BotApiServer, folder: Path, root: Path = ROOT
+) -> BotProcess:
+    """Run `command` in `root` (its code first on the path), with the server's token, logging to `folder`."""
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.token, "PYTHONPATH": path}
     log = folder / "bot.log"
     with log.open("wb") as output:
         launched = time.monotonic()
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output
+            *command, cwd=root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output
         )
-    return BotProcess(kind, process, launched, log)
+    return BotProcess(name, process, launched, log)
 
 
 def write_config(folder: Path, base_url: str, *, rate_limit: bool = True) -> Path:
