@@ -187,6 +187,8 @@ class Engine:
                     self._machine.add_transition(_answer_trigger(way.option.id), step.id, way.target)
         self._options = {(s.id, o.id): o for s in dialog.steps.values() for o in s.options}
         self._heading = f"**{self.fill(dialog.title)}**\n{self.fill(dialog.disclaimer)}"
+        # The words of each question, filled once: every reply lists the questions answered so far.
+        self._asked = {s.id: self.fill(s.text) for s in dialog.steps.values() if s.kind is StepKind.ASK}
 
     # The four things a patient can do.
 
@@ -436,11 +438,11 @@ class Engine:
     def _answers_so_far(self, answers: tuple[Answer, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """The questions asked and what was answered, for a screen that keeps them in sight (not the
         buttons of a 'say' step, such as "Start the check")."""
-        steps = self.dialog.steps
+        asked = self._asked
         return tuple(
-            (self.fill(steps[step_id].text), tuple(self._options[step_id, i].label for i in ids))
+            (asked[step_id], tuple(self._options[step_id, i].label for i in ids))
             for step_id, ids in answers
-            if steps[step_id].kind is StepKind.ASK
+            if step_id in asked
         )
 
     def _topic_block(self, topic_id: str) -> str:
