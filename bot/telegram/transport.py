@@ -1,7 +1,7 @@
 """The HTTP client for Bot API calls: aiohttp, in python-telegram-bot's transport seam (`BaseRequest`).
 
 Measured against python-telegram-bot's own `HTTPXRequest` in bench/transport.py (see
-docs/transport-notes.md). It behaves as `HTTPXRequest` does wherever the bot can tell:
+docs/performance.md, section 3). It behaves as `HTTPXRequest` does wherever the bot can tell:
 
 - the same parameters and defaults: `connection_pool_size` 256, `read_timeout`, `write_timeout` and
   `connect_timeout` 5 s, `pool_timeout` 1 s; a timeout passed to a call (getUpdates passes its long
