@@ -74,7 +74,7 @@ from bot.texts import (
 
 log = logging.getLogger("clinic_bot")
 # The HTTP client for Bot API calls, made with its connection pool size: aiohttp, about 1.5 times the
-# updates a second of python-telegram-bot's httpx, at 0.6 times the CPU per update (docs/performance.md, section 3).
+# updates a second of python-telegram-bot's httpx, at 0.6 times the CPU per update (performance.md, 3).
 TRANSPORT: Callable[[int], BaseRequest] = AiohttpRequest
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
