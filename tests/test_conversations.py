@@ -13,7 +13,7 @@ from bot.dialog.engine import STALE, Engine, Reply
 from bot.dialog.loader import load_dialog
 from bot.dialog.matching import control_word
 from bot.store import SqliteStore
-from bot.texts import UNREADABLE
+from bot.texts import TYPED_TOO_EARLY, UNREADABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = {
@@ -155,3 +155,19 @@ async def test_a_session_that_cannot_be_used_starts_again_with_an_apology_whatev
         assert (reply.step, reply.notice) == ("welcome", UNREADABLE)
         reply, label = await conversations.choose(5, "welcome", "start")  # and the patient carries on
         assert (reply.step, label) == ("danger", "Start")
+
+
+async def test_a_text_dated_no_later_than_the_edit_that_showed_a_question_is_not_used_for_it(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """A tap edits the card into the next question; the edit gets no new message id, so a text typed
+    while the old question was on screen is known by its date: the same second as the edit, or earlier."""
+    conversations = Conversations(lambda: engine, SqliteStore(str(tmp_path / "s.sqlite3")))
+    await conversations.delivered(1, await conversations.start(1), message_id=1)
+    reply, _ = await conversations.choose(1, "welcome", "start")
+    await conversations.delivered(1, reply, message_id=1, at=1_000)  # the card, edited at 1,000
+    early = await conversations.text(1, "yes", message_id=2, sent_at=1_000)
+    assert (early.step, early.notice) == ("danger", TYPED_TOO_EARLY)
+    read = await conversations.text(1, "no", message_id=3, sent_at=1_001)
+    assert read.step == "how_long"
+    assert read.on_screen == 1  # the card that showed the question answered: any instance can tidy it
