@@ -19,7 +19,7 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 class RetryingLimiter(BaseRateLimiter[int]):
-    """Another limiter (AIORateLimiter: the flood cap, waiting out 429s) with retries after failures that
+    """Another limiter (PerChatLimiter: the flood caps, waiting out 429s) with retries after failures that
     Telegram may not have seen: a 5xx answer, a timeout, a connection refused or closed.
 
     A retried send whose first answer was lost after Telegram did the work arrives twice; not retrying
