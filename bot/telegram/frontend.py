@@ -303,9 +303,7 @@ class TelegramFrontEnd:
             return
         reply = await self._tapped(chat.id, data, update.update_id)
         message = query.message if isinstance(query.message, Message) else None
-        if message is not None and chat.id not in self._card and _shows_a_question(message):
-            # Not known here (the bot restarted, or another instance showed it): the tapped card is current.
-            self._card[chat.id] = (message.message_id, 0)
+        self._know_card(chat.id, reply)
         if message is None:  # too old for Telegram to say which message it was: a new one
             await self._send(context, chat.id, reply)
         elif _is_toggle(reply, data):
@@ -429,10 +427,7 @@ class TelegramFrontEnd:
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat: int, reply: Reply) -> None:
         """Show where the chat stands in new messages; the buttons of the message before come off first."""
         self._non_answers.pop(chat, None)
-        if reply.on_screen is not None and chat not in self._card:
-            # Shown before a restart, or by another instance: its buttons come off here too.
-            self._card[chat] = (reply.on_screen, 0)
-            self._open_keyboard.setdefault(chat, reply.on_screen)
+        self._know_card(chat, reply)
         await self._clear_keyboard(context, chat, reply)
         last: int | None = None
         for message in render.render(reply):
@@ -490,6 +485,13 @@ class TelegramFrontEnd:
         except StoreUnavailableError as error:
             # The reply is out; until this is recorded, a typed answer shows this question again first.
             log.warning("user=%s: could not record the question shown (%s)", self._user_hash_of(chat), error)
+
+    def _know_card(self, chat: int, reply: Reply) -> None:
+        """The card of a chat this process has not shown (before a restart, or on another instance) is the
+        message the store has as showing the question: it is tidied, edited or kept as any other."""
+        if reply.on_screen is not None and chat not in self._card:
+            self._card[chat] = (reply.on_screen, 0)
+            self._open_keyboard.setdefault(chat, reply.on_screen)
 
     def _soon(self, call: Coroutine[Any, Any, None]) -> None:
         """A call whose result nobody waits for; kept referenced until done (asyncio holds tasks weakly)."""
