@@ -137,7 +137,6 @@ class Patient:
 
 class Crowd:
     def __init__(self, server: BotApiServer, count: int, walks: list[Walk]) -> None:
-        self.server = server
         self.patients = [
             Patient(server.user(_FIRST_USER + n, f"Patient {n}"), walks, n) for n in range(count)
         ]
