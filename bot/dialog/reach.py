@@ -411,10 +411,6 @@ class Reach:
         yield from merged.items()
 
 
-def _all_bits(space: Space) -> list[str]:
-    return [bit for name in space.names("") for bit in space.var(name).bits]
-
-
 def red_flags(dialog: Dialog) -> dict[tuple[str, str], Urgency]:
     """Every answer marked `red_flag`, by (step id, option id), with its level."""
     return {
